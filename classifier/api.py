@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from classifier import selectors, services
+from classifier.images import ImageRejected, check_file_size
+from classifier.serializers import AnalysisInput, AnalysisOutput
+from eduai.api_errors import ApiError
+from ml_models.runtime import NoActiveModel
+
+ERROR_RESPONSES = {
+    code: OpenApiResponse(description=text)
+    for code, text in {
+        400: "Invalid, empty or damaged file, or missing field ({code, detail})",
+        401: "Not logged in",
+        413: "File over 10 MB or image over 50 megapixels",
+        415: "Not an image type we accept",
+        503: "No model is active yet",
+    }.items()
+}
+
+
+class AnalysisListCreateApi(generics.ListAPIView):
+    serializer_class = AnalysisOutput
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.analyses_of(user=self.request.user)
+
+    @extend_schema(request=AnalysisInput, responses={201: AnalysisOutput, **ERROR_RESPONSES})
+    def post(self, request):
+        data = AnalysisInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["image"]
+        try:
+            check_file_size(upload.size, max_bytes=settings.EDUAI_MAX_UPLOAD_BYTES)  # before reading it
+            analysis = services.analyze_image(content=upload.read(), original_name=upload.name or "", user=request.user)
+        except ImageRejected as rejected:
+            raise ApiError(code=rejected.code, detail=rejected.detail, status_code=rejected.status) from rejected
+        except NoActiveModel as error:
+            raise ApiError(
+                code="no_active_model",
+                detail=_("No model is active yet. An administrator must run: manage.py prepare_models"),
+                status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            ) from error
+        return Response(AnalysisOutput(analysis).data, status=status.HTTP_201_CREATED)
+
+
+class AnalysisDetailApi(generics.RetrieveAPIView):
+    serializer_class = AnalysisOutput
+
+    def get_queryset(self):
+        return selectors.analyses_of(user=self.request.user)

@@ -1,0 +1,104 @@
+"""Validate an uploaded file as an image and normalise it to RGB (no Django models, no files written)."""
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "BMP": "bmp"}
+
+
+class ImageRejected(Exception):
+    """The upload is not an image we accept; carries the API error code, message and HTTP status."""
+
+    def __init__(self, code: str, detail: str, status: int):
+        super().__init__(detail)
+        self.code, self.detail, self.status = code, detail, status
+
+
+@dataclass(frozen=True)
+class NormalisedImage:
+    content: bytes
+    sha256: str
+    format: str
+    extension: str
+    rgb: Image.Image  # orientation applied, first frame, 8-bit RGB
+    width: int
+    height: int
+
+
+def read_image(content: bytes, *, max_bytes: int, max_pixels: int) -> NormalisedImage:
+    """Check size, type, pixel count and integrity, then normalise; raise ImageRejected otherwise."""
+    check_file_size(len(content), max_bytes=max_bytes)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(content))
+    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
+        if isinstance(error, UnidentifiedImageError):
+            raise ImageRejected(
+                "unsupported_type", _("This file is not an image we can read (use JPEG, PNG, GIF, WebP or BMP)."), 415
+            ) from error
+        raise _too_many_pixels(max_pixels) from error
+    if image.format not in ACCEPTED_FORMATS:
+        raise ImageRejected(
+            "unsupported_type", _("This file is not an image we can read (use JPEG, PNG, GIF, WebP or BMP)."), 415
+        )
+    if image.width * image.height > max_pixels:
+        raise _too_many_pixels(max_pixels)
+    try:
+        image.seek(0)  # animations: the first frame
+        image.load()
+        rgb = _to_rgb(ImageOps.exif_transpose(image))
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise ImageRejected("corrupt_image", _("The image is damaged or incomplete and cannot be read."), 400) from error
+    return NormalisedImage(
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        format=image.format,
+        extension=ACCEPTED_FORMATS[image.format],
+        rgb=rgb,
+        width=rgb.width,
+        height=rgb.height,
+    )
+
+
+def check_file_size(size: int, *, max_bytes: int) -> None:
+    """Raise ImageRejected for an empty file or one over the limit (callers may check before reading)."""
+    if size == 0:
+        raise ImageRejected("empty_file", _("The file is empty."), 400)
+    if size > max_bytes:
+        raise ImageRejected(
+            "file_too_large",
+            _("The file is too large (%(size).1f MB); the limit is %(limit)d MB.")
+            % {"size": size / (1024 * 1024), "limit": max_bytes // (1024 * 1024)},
+            413,
+        )
+
+
+def _too_many_pixels(max_pixels: int) -> ImageRejected:
+    return ImageRejected(
+        "too_many_pixels",
+        _("The image has too many pixels; the limit is %(limit)d megapixels.") % {"limit": max_pixels // 1_000_000},
+        413,
+    )
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """8-bit RGB: transparency over white, 16-bit and float scaled (not clipped), CMYK converted."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
+        image = Image.fromarray(np.clip(values / top * 255.0 + 0.5, 0, 255).astype(np.uint8), mode="L")
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode in ("RGB", "L") and "transparency" in image.info):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image)
+    return image.convert("RGB")

@@ -1,0 +1,10 @@
+from classifier.models import Analysis
+
+
+def analyses_of(*, user):
+    """The user's own analyses, newest first."""
+    return Analysis.objects.filter(user=user).select_related("image", "model_version")
+
+
+def analysis_of(*, user, pk: int) -> Analysis | None:
+    return analyses_of(user=user).filter(pk=pk).first()

@@ -1,0 +1,68 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from classifier.models import Analysis
+
+
+class AnalysisInput(serializers.Serializer):
+    image = serializers.FileField(allow_empty_file=True, help_text="JPEG, PNG, GIF, WebP or BMP; at most 10 MB and 50 megapixels.")
+
+
+class TagOutput(serializers.Serializer):
+    tag = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["group", "class"])
+    label_es = serializers.CharField()
+    label_en = serializers.CharField()
+    confidence = serializers.FloatField(min_value=0, max_value=1)
+    imagenet_index = serializers.IntegerField(required=False)
+
+
+class ModelVersionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+class ProbabilitiesOutput(serializers.Serializer):
+    cat = serializers.FloatField()
+    dog = serializers.FloatField()
+
+
+class ExplanationOutput(serializers.Serializer):
+    method = serializers.CharField(help_text="CAM: Class Activation Map")
+    explained = serializers.CharField(help_text="What the map shows evidence for: cat, dog or an ImageNet class.")
+    heatmap_url = serializers.CharField(help_text="RGBA PNG to lay over the image.")
+    grid = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
+
+
+class TimingsOutput(serializers.Serializer):
+    decode = serializers.FloatField()
+    inference = serializers.FloatField()
+    total = serializers.FloatField()
+
+
+class AnalysisOutput(serializers.ModelSerializer):
+    image_sha256 = serializers.CharField(source="image.sha256")
+    image_url = serializers.SerializerMethodField()
+    original_name = serializers.CharField(source="image.original_name")
+    label_display = serializers.CharField(source="get_label_display")
+    model_version = ModelVersionOutput()
+    probabilities = ProbabilitiesOutput()
+    tags = TagOutput(many=True)
+    explanation = serializers.SerializerMethodField()
+    timings_ms = TimingsOutput()
+
+    class Meta:
+        model = Analysis
+        fields = [
+            "id", "image_sha256", "image_url", "original_name", "model_version", "label", "label_display",
+            "probabilities", "unusual_score", "unusual_threshold", "tags", "explanation", "timings_ms", "created_at",
+        ]
+
+    def get_image_url(self, analysis) -> str:
+        return reverse("classifier:analysis-image", args=[analysis.pk])
+
+    @extend_schema_field(ExplanationOutput)
+    def get_explanation(self, analysis) -> dict:
+        return {**analysis.explanation, "heatmap_url": reverse("classifier:analysis-heatmap", args=[analysis.pk])}

@@ -1,0 +1,121 @@
+"""Analyze an uploaded picture: validate -> store once -> run the active model -> store the Analysis."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+
+from classifier import explain, zero_shot
+from classifier.images import NormalisedImage, read_image
+from classifier.models import Analysis, StoredImage
+from classifier.tags import tags_for
+from ml_models import imagenet
+from ml_models.models import ModelVersion
+from ml_models.preprocess import to_model_input
+from ml_models.runtime import ActiveModel, LoadedModel
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Everything the model says about one picture, before anything is stored."""
+
+    zero_shot: zero_shot.ZeroShot
+    tags: list[dict]
+    cam_grid: np.ndarray
+    explained: str
+    inference_ms: float
+
+
+def predict(model: LoadedModel, rgb) -> Prediction:
+    """Run the model on one RGB picture and derive label, tags and the CAM for the label."""
+    started = time.perf_counter()
+    outputs = model.predict(to_model_input(rgb, model.input_size)[None])
+    inference_ms = (time.perf_counter() - started) * 1000
+    probabilities = outputs["probabilities"][0]
+    result = zero_shot.classify(probabilities)
+    if result.label == "cat":
+        classes, explained = imagenet.CAT_CLASSES, "cat"
+    elif result.label == "dog":
+        classes, explained = imagenet.DOG_CLASSES, "dog"
+    else:
+        top = int(probabilities.argmax())
+        classes, explained = [top], imagenet.english_name(top)
+    grid = explain.class_activation_map(outputs["feature_maps"][0], model.head_kernel, probabilities, classes)
+    return Prediction(result, tags_for(probabilities), grid, explained, inference_ms)
+
+
+def analyze_image(*, content: bytes, original_name: str, user) -> Analysis:
+    """Validate and analyze uploaded bytes; raises ImageRejected (nothing stored) on bad input."""
+    started = time.perf_counter()
+    image = read_image(content, max_bytes=settings.EDUAI_MAX_UPLOAD_BYTES, max_pixels=settings.EDUAI_MAX_IMAGE_PIXELS)
+    decode_ms = (time.perf_counter() - started) * 1000
+    model = ActiveModel.get()
+    prediction = predict(model, image.rgb)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            stored = _store_image(image, original_name=original_name, user=user, written=written)
+            # same picture + same model = same heatmap: written once, shared by its analyses
+            heatmap_name = f"heatmaps/v{model.version_id}/{stored.sha256[:2]}/{stored.sha256}.png"
+            if not default_storage.exists(heatmap_name):
+                png = explain.heatmap_png(prediction.cam_grid, (image.width, image.height))
+                heatmap_name = default_storage.save(heatmap_name, ContentFile(png))
+                written.append(heatmap_name)
+            analysis = Analysis.objects.create(
+                user=user,
+                image=stored,
+                model_version=ModelVersion.objects.get(pk=model.version_id),
+                label=prediction.zero_shot.label,
+                probabilities={"cat": prediction.zero_shot.cat, "dog": prediction.zero_shot.dog},
+                unusual_score=prediction.zero_shot.unusual_score,
+                unusual_threshold=zero_shot.UNUSUAL_THRESHOLD,
+                tags=prediction.tags,
+                explanation={
+                    "method": "CAM",
+                    "explained": prediction.explained,
+                    "grid": np.round(prediction.cam_grid, 3).tolist(),
+                },
+                heatmap=heatmap_name,
+                timings_ms={},
+            )
+            analysis.timings_ms = {
+                "decode": round(decode_ms, 2),
+                "inference": round(prediction.inference_ms, 2),
+                "total": round((time.perf_counter() - started) * 1000, 2),
+            }
+            analysis.save(update_fields=["timings_ms"])
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    return analysis
+
+
+def _store_image(image: NormalisedImage, *, original_name: str, user, written: list[str]) -> StoredImage:
+    """The StoredImage for these bytes, creating the file and row only the first time."""
+    existing = StoredImage.objects.filter(sha256=image.sha256).first()
+    if existing is not None:
+        return existing
+    name = f"images/{image.sha256[:2]}/{image.sha256}.{image.extension}"
+    if not default_storage.exists(name):
+        name = default_storage.save(name, ContentFile(image.content))
+        written.append(name)
+    try:
+        with transaction.atomic():
+            return StoredImage.objects.create(
+                sha256=image.sha256,
+                file=name,
+                format=image.format,
+                width=image.width,
+                height=image.height,
+                size_bytes=len(image.content),
+                original_name=original_name[:255],
+                uploaded_by=user,
+            )
+    except IntegrityError:  # the same picture arrived concurrently: keep the first
+        return StoredImage.objects.get(sha256=image.sha256)

@@ -1,0 +1,68 @@
+"""Readable tags from ImageNet probabilities: coarse groups (dog, food, vehicle...) and top classes."""
+from __future__ import annotations
+
+import numpy as np
+from django.utils import translation
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from ml_models import imagenet
+
+GROUP_LABELS = {
+    "dog": _("dog"),
+    "cat": _("cat"),
+    "wild_canine": _("wild canine"),
+    "big_cat": _("big cat"),
+    "bird": _("bird"),
+    "fish": _("fish"),
+    "reptile_amphibian": _("reptile or amphibian"),
+    "insect": _("insect or invertebrate"),
+    "mammal": _("mammal"),
+    "vehicle": _("vehicle"),
+    "food": _("food"),
+    "plant": _("plant"),
+    "building": _("building"),
+    "nature": _("landscape"),
+    "clothing": _("clothing"),
+    "instrument": _("musical instrument"),
+    "electronics": _("electronics"),
+    "sport": _("sport"),
+    "furniture": _("furniture"),
+    "kitchen": _("kitchen"),
+    "tool": _("tool"),
+    "object": _("object"),
+}
+MIN_GROUP_CONFIDENCE = 0.10
+MIN_CLASS_CONFIDENCE = 0.02
+MAX_CLASS_TAGS = 5
+
+
+def _in_both_languages(text) -> tuple[str, str]:
+    with translation.override("es"):
+        spanish = str(text)
+    with translation.override("en"):
+        english = str(text)
+    return spanish, english
+
+
+def tags_for(probabilities: np.ndarray) -> list[dict]:
+    """Groups holding at least 10 % of the probability, plus up to 5 classes of at least 2 %, most confident first."""
+    names, matrix = imagenet.group_matrix()
+    tags = []
+    for group, mass in zip(names, probabilities @ matrix):
+        if mass >= MIN_GROUP_CONFIDENCE:
+            spanish, english = _in_both_languages(GROUP_LABELS[group])
+            tags.append({"tag": group, "kind": "group", "label_es": spanish, "label_en": english, "confidence": float(mass)})
+    for index in np.argsort(-probabilities)[:MAX_CLASS_TAGS]:
+        confidence = float(probabilities[index])
+        if confidence < MIN_CLASS_CONFIDENCE:
+            break
+        tags.append({
+            "tag": slugify(imagenet.english_name(int(index))),
+            "kind": "class",
+            "imagenet_index": int(index),
+            "label_es": imagenet.spanish_name(int(index)),
+            "label_en": imagenet.english_name(int(index)),
+            "confidence": confidence,
+        })
+    return sorted(tags, key=lambda tag: -tag["confidence"])

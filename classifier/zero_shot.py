@@ -1,0 +1,38 @@
+"""Cat, dog or unusual from ImageNet probabilities, with no training (pure numpy)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ml_models.imagenet import CAT_CLASSES, DOG_CLASSES
+
+# Chosen on the calibration split of ../shared/datasets (images whose sha256 starts with 0-7):
+# the threshold that maximises balanced accuracy between cats/dogs and not-cat-dog photos.
+# `make bench` recomputes it and reports the held-out split (sha256 8-f); see docs/benchmarks.md.
+UNUSUAL_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class ZeroShot:
+    cat: float  # P(cat | cat or dog)
+    dog: float
+    unusual_score: float  # 1 - (cat mass + dog mass): how little of the picture's probability is cat or dog
+    label: str
+
+
+def cat_dog_mass(probabilities: np.ndarray) -> tuple[float, float]:
+    """Total ImageNet probability on cat classes and on dog-breed classes."""
+    return float(probabilities[CAT_CLASSES].sum()), float(probabilities[DOG_CLASSES].sum())
+
+
+def classify(probabilities: np.ndarray, *, threshold: float = UNUSUAL_THRESHOLD) -> ZeroShot:
+    cat_mass, dog_mass = cat_dog_mass(probabilities)
+    pet_mass = cat_mass + dog_mass
+    unusual_score = float(np.clip(1.0 - pet_mass, 0.0, 1.0))
+    cat = cat_mass / pet_mass if pet_mass > 0 else 0.5
+    if unusual_score >= threshold:
+        label = "unusual"
+    else:
+        label = "cat" if cat >= 0.5 else "dog"
+    return ZeroShot(cat=cat, dog=1.0 - cat, unusual_score=unusual_score, label=label)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EduaiConfig(AppConfig):
+    name = "eduai"
+    verbose_name = "EduAI"

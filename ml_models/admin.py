@@ -1,0 +1,18 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from ml_models.models import ModelVersion
+from ml_models.tasks import verify_version
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = ["name", "version", "kind", "is_active", "created_at"]
+    readonly_fields = ["sha256", "signature", "metrics", "created_at"]
+    actions = ["verify_in_worker"]
+
+    @admin.action(description=_("Verify the artifacts in the worker"))
+    def verify_in_worker(self, request, queryset):
+        for version in queryset:
+            verify_version.delay(version.pk)
+        self.message_user(request, _("Verification queued."), messages.INFO)
