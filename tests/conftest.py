@@ -1,0 +1,106 @@
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+ARTIFACTS_DIR = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path) -> Path:
+    """Every test writes uploads into its own empty folder, so 'nothing left behind' can be checked."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_ROOT.mkdir()
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(scope="session")
+def model_folder() -> Path:
+    """The pretrained artifacts (`make test` prepares them first; built here if they are missing)."""
+    from ml_models import pretrained
+    from ml_models.artifacts import ArtifactError, Manifest
+
+    folder = pretrained.artifact_dir(django_settings.MODELS_DIR)
+    try:
+        Manifest.read(folder).verify(folder)
+    except ArtifactError:
+        pretrained.prepare(django_settings.MODELS_DIR)
+    return folder
+
+
+@pytest.fixture
+def active_model(db, model_folder):
+    from ml_models.runtime import ActiveModel
+    from ml_models.services import register_version
+
+    ActiveModel.clear()
+    version = register_version(folder=model_folder)
+    yield version
+    ActiveModel.clear()
+
+
+@pytest.fixture(scope="session")
+def datasets_dir() -> Path:
+    folder = Path(django_settings.SHARED_DATASETS_DIR)
+    if not (folder / "catsdogs" / "cat").is_dir():
+        pytest.skip(f"shared datasets not found at {folder} (set EDUAI_SHARED_DATASETS)")
+    return folder
+
+
+def _photos(folder: Path, pattern: str, count: int) -> list[Path]:
+    return sorted(folder.glob(pattern))[:count]
+
+
+@pytest.fixture(scope="session")
+def cat_photos(datasets_dir) -> list[Path]:
+    return _photos(datasets_dir / "catsdogs" / "cat", "*.jpg", 10)
+
+
+@pytest.fixture(scope="session")
+def dog_photos(datasets_dir) -> list[Path]:
+    return _photos(datasets_dir / "catsdogs" / "dog", "*.jpg", 10)
+
+
+@pytest.fixture(scope="session")
+def other_photos(datasets_dir) -> list[Path]:
+    return _photos(datasets_dir / "not-catdog", "*.JPEG", 300)
+
+
+@pytest.fixture
+def make_user(db):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    def make(username: str = "ana", role: str = "student"):
+        user = get_user_model().objects.create_user(username=username, password="s3cret-pass!")
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def student(make_user):
+    return make_user("ana")
+
+
+@pytest.fixture
+def api(student):
+    """DRF client authenticated with the student's token, as an API user would be."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=student).key}")
+    return client
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Where tests leave files for people to look at (screenshots)."""
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    return ARTIFACTS_DIR
