@@ -1,0 +1,84 @@
+"""In Debian's Chromium: log in, upload a cat photo on the page, see the Spanish result and the heatmap."""
+import os
+import shutil
+
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page(live_server):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 1400}, locale="en-US")
+        yield page
+        browser.close()
+
+
+def test_student_uploads_a_cat_and_sees_gato_with_a_heatmap(
+    browser_page, live_server, transactional_db, active_model, student, tmp_path, artifacts_dir
+):
+    import skimage.data
+
+    photo = tmp_path / "chelsea.jpg"
+    Image.fromarray(skimage.data.chelsea()).save(photo, quality=92)
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/?next=/")
+    page.fill("#id_username", "ana")
+    page.fill("#id_password", "s3cret-pass!")
+    page.click("button[type=submit].btn-primary")
+    page.wait_for_selector("#image-input", state="attached")
+    assert page.locator("html").get_attribute("lang") == "es"  # Spanish although the browser asks for English
+
+    page.set_input_files("#image-input", str(photo))
+    page.wait_for_selector("#result:not(.d-none)", timeout=30_000)
+    assert page.text_content("#result-label").strip() == "gato"
+    assert page.locator("#tags [data-tag=cat]").inner_text().startswith("gato")
+    assert "%" in page.text_content("#value-cat")
+    page.wait_for_function("document.getElementById('heatmap').naturalWidth > 0")
+    assert page.evaluate("document.getElementById('heatmap').naturalWidth") == 320
+    page.fill("#heatmap-opacity", "30")
+    page.dispatch_event("#heatmap-opacity", "input")
+    assert page.evaluate("getComputedStyle(document.getElementById('heatmap')).opacity") == "0.3"
+    page.uncheck("#heatmap-toggle")
+    assert not page.is_visible("#heatmap")
+    page.check("#heatmap-toggle")
+    assert page.locator("#recent .card").count() == 1
+    page.screenshot(path=str(artifacts_dir / "analyze-es.png"), full_page=True)
+
+
+def test_a_text_file_shows_a_spanish_error_and_stores_nothing(
+    browser_page, live_server, transactional_db, active_model, student, tmp_path
+):
+    from classifier.models import StoredImage
+
+    fake = tmp_path / "foto.jpg"
+    fake.write_bytes(b"esto no es una foto")
+    page = browser_page
+    page.context.add_cookies([{"name": "sessionid", "value": _session_for(student), "url": live_server.url}])
+    page.goto(f"{live_server.url}/")
+    page.set_input_files("#image-input", str(fake))
+    page.wait_for_selector("#error:not(.d-none)")
+    assert "no es una imagen" in page.text_content("#error")
+    assert not StoredImage.objects.exists()
+
+
+def _session_for(user) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
