@@ -435,7 +435,8 @@ def render_quality(results: dict) -> list[str]:
         f"**{unusual['chosen']:.3f}**. AUROC: held-out **{unusual['auroc']['held-out']:.3f}** "
         f"(calibration {unusual['auroc']['calibration']:.3f}).",
         table(
-            ["split", "threshold", "value", "balanced accuracy", "cats/dogs wrongly flagged", "not-catdog caught"],
+            ["split", "threshold", "value", "balanced accuracy", "cats/dogs wrongly flagged",
+             "not-catdog caught"],
             [[split, name, f"{m['threshold']:.3f}", pct(m["balanced_accuracy"]), pct(m["false_flags"]),
               pct(m["caught"])] for split, name, m in unusual["rows"]],
         ),

@@ -29,9 +29,15 @@ class ProbabilitiesOutput(serializers.Serializer):
     dog = serializers.FloatField()
 
 
+class ExplainedOutput(serializers.Serializer):
+    tag = serializers.CharField()
+    label_es = serializers.CharField()
+    label_en = serializers.CharField()
+
+
 class ExplanationOutput(serializers.Serializer):
     method = serializers.CharField(help_text="CAM: Class Activation Map")
-    explained = serializers.CharField(help_text="What the map shows evidence for: cat, dog or an ImageNet class.")
+    explained = ExplainedOutput(help_text="What the map shows evidence for: cat, dog or, when unusual, the top ImageNet class.")
     heatmap_url = serializers.CharField(help_text="RGBA PNG to lay over the image.")
     grid = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
 

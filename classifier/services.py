@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from classifier import explain, zero_shot
 from classifier.images import NormalisedImage, read_image
 from classifier.models import Analysis, StoredImage
-from classifier.tags import tags_for
+from classifier.tags import class_label, group_label, tags_for
 from ml_models import imagenet
 from ml_models.models import ModelVersion
 from ml_models.preprocess import to_model_input
@@ -27,7 +27,7 @@ class Prediction:
     zero_shot: zero_shot.ZeroShot
     tags: list[dict]
     cam_grid: np.ndarray
-    explained: str
+    explained: dict  # {"tag", "label_es", "label_en"} of what the heatmap shows evidence for
     inference_ms: float
 
 
@@ -39,12 +39,12 @@ def predict(model: LoadedModel, rgb) -> Prediction:
     probabilities = outputs["probabilities"][0]
     result = zero_shot.classify(probabilities)
     if result.label == "cat":
-        classes, explained = imagenet.CAT_CLASSES, "cat"
+        classes, explained = imagenet.CAT_CLASSES, group_label("cat")
     elif result.label == "dog":
-        classes, explained = imagenet.DOG_CLASSES, "dog"
-    else:
+        classes, explained = imagenet.DOG_CLASSES, group_label("dog")
+    else:  # unusual: show the evidence for the most likely ImageNet class
         top = int(probabilities.argmax())
-        classes, explained = [top], imagenet.english_name(top)
+        classes, explained = [top], class_label(top)
     grid = explain.class_activation_map(outputs["feature_maps"][0], model.head_kernel, probabilities, classes)
     return Prediction(result, tags_for(probabilities), grid, explained, inference_ms)
 

@@ -45,24 +45,31 @@ def _in_both_languages(text) -> tuple[str, str]:
     return spanish, english
 
 
+def group_label(group: str) -> dict:
+    """{"tag", "label_es", "label_en"} of a coarse group such as "dog"."""
+    spanish, english = _in_both_languages(GROUP_LABELS[group])
+    return {"tag": group, "label_es": spanish, "label_en": english}
+
+
+def class_label(index: int) -> dict:
+    """{"tag", "label_es", "label_en"} of one ImageNet class."""
+    return {
+        "tag": slugify(imagenet.english_name(index)),
+        "label_es": imagenet.spanish_name(index),
+        "label_en": imagenet.english_name(index),
+    }
+
+
 def tags_for(probabilities: np.ndarray) -> list[dict]:
     """Groups holding at least 10 % of the probability, plus up to 5 classes of at least 2 %, most confident first."""
     names, matrix = imagenet.group_matrix()
     tags = []
     for group, mass in zip(names, probabilities @ matrix):
         if mass >= MIN_GROUP_CONFIDENCE:
-            spanish, english = _in_both_languages(GROUP_LABELS[group])
-            tags.append({"tag": group, "kind": "group", "label_es": spanish, "label_en": english, "confidence": float(mass)})
+            tags.append({**group_label(group), "kind": "group", "confidence": float(mass)})
     for index in np.argsort(-probabilities)[:MAX_CLASS_TAGS]:
         confidence = float(probabilities[index])
         if confidence < MIN_CLASS_CONFIDENCE:
             break
-        tags.append({
-            "tag": slugify(imagenet.english_name(int(index))),
-            "kind": "class",
-            "imagenet_index": int(index),
-            "label_es": imagenet.spanish_name(int(index)),
-            "label_en": imagenet.english_name(int(index)),
-            "confidence": confidence,
-        })
+        tags.append({**class_label(int(index)), "kind": "class", "imagenet_index": int(index), "confidence": confidence})
     return sorted(tags, key=lambda tag: -tag["confidence"])

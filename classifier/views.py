@@ -22,7 +22,6 @@ def analyze_page(request):
             "error": _("Something went wrong. Try again."),
             "not_image": _("That file is not an image."),
             "percent_unusual": _("%(score)s unusual (threshold %(threshold)s)"),
-            "explained": {"cat": _("cat"), "dog": _("dog")},
             "heatmap_for": _("Where the network saw evidence for: %(what)s"),
             "ms": _("%(value)s ms"),
         },

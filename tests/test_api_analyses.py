@@ -37,7 +37,7 @@ def test_cat_photo_is_analyzed_end_to_end(api, active_model, media_root):
     assert {"label_es", "label_en", "confidence", "tag"} <= set(body["tags"][1])
     grid = np.array(body["explanation"]["grid"])
     assert grid.shape == (7, 7) and grid.max() == pytest.approx(1.0) and grid.min() >= 0
-    assert body["explanation"]["explained"] == "cat"
+    assert body["explanation"]["explained"] == {"tag": "cat", "label_es": "gato", "label_en": "cat"}
     assert set(body["timings_ms"]) == {"decode", "inference", "total"}
     assert body["timings_ms"]["total"] >= body["timings_ms"]["inference"] > 0
     assert len(body["image_sha256"]) == 64
@@ -74,6 +74,7 @@ def test_photo_that_is_neither_is_unusual(api, active_model, other_photos):
     body = upload(api, tench.read_bytes(), tench.name).json()
     assert body["label"] == "unusual" and body["unusual_score"] > body["unusual_threshold"]
     assert "fish" in [tag["tag"] for tag in body["tags"]]
+    assert body["explanation"]["explained"] == {"tag": "tench", "label_es": "tenca", "label_en": "tench"}
 
 
 def test_same_image_twice_is_stored_once(api, active_model, media_root):

@@ -48,8 +48,10 @@ def test_student_uploads_a_cat_and_sees_gato_with_a_heatmap(
     assert page.text_content("#result-label").strip() == "gato"
     assert page.locator("#tags [data-tag=cat]").inner_text().startswith("gato")
     assert "%" in page.text_content("#value-cat")
+    assert page.text_content("#heatmap-caption").endswith("gato")
     page.wait_for_function("document.getElementById('heatmap').naturalWidth > 0")
     assert page.evaluate("document.getElementById('heatmap').naturalWidth") == 320
+    page.screenshot(path=str(artifacts_dir / "analyze-es.png"), full_page=True)
     page.fill("#heatmap-opacity", "30")
     page.dispatch_event("#heatmap-opacity", "input")
     assert page.evaluate("getComputedStyle(document.getElementById('heatmap')).opacity") == "0.3"
@@ -57,7 +59,6 @@ def test_student_uploads_a_cat_and_sees_gato_with_a_heatmap(
     assert not page.is_visible("#heatmap")
     page.check("#heatmap-toggle")
     assert page.locator("#recent .card").count() == 1
-    page.screenshot(path=str(artifacts_dir / "analyze-es.png"), full_page=True)
 
 
 def test_a_text_file_shows_a_spanish_error_and_stores_nothing(

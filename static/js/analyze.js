@@ -15,6 +15,11 @@ function milliseconds(value) {
   return format(strings.ms, { value: new Intl.NumberFormat(root.dataset.language, { maximumFractionDigits: 1 }).format(value) });
 }
 
+// Tags and explanations come in both languages; show the page's.
+function localized(item) {
+  return root.dataset.language === "en" ? item.label_en : item.label_es;
+}
+
 function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   return match ? decodeURIComponent(match[1]) : "";
@@ -31,11 +36,10 @@ function setBar(name, value) {
 }
 
 function renderTags(tags) {
-  const language = root.dataset.language;
   $("tags").replaceChildren(...tags.map((tag) => {
     const chip = document.createElement("span");
     chip.className = `badge rounded-pill ${tag.kind === "group" ? "text-bg-primary" : "text-bg-secondary"}`;
-    chip.textContent = `${language === "en" ? tag.label_en : tag.label_es} · ${percent(tag.confidence)}`;
+    chip.textContent = `${localized(tag)} · ${percent(tag.confidence)}`;
     chip.dataset.tag = tag.tag;
     return chip;
   }));
@@ -66,8 +70,7 @@ function render(analysis) {
   renderTags(analysis.tags);
   $("result-image").src = analysis.image_url;
   $("heatmap").src = analysis.explanation.heatmap_url;
-  const explained = strings.explained[analysis.explanation.explained] || analysis.explanation.explained;
-  $("heatmap-caption").textContent = format(strings.heatmap_for, { what: explained });
+  $("heatmap-caption").textContent = format(strings.heatmap_for, { what: localized(analysis.explanation.explained) });
   $("detail-model").textContent = `${analysis.model_version.name} v${analysis.model_version.version}`;
   $("detail-decode").textContent = milliseconds(analysis.timings_ms.decode);
   $("detail-inference").textContent = milliseconds(analysis.timings_ms.inference);
