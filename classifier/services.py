@@ -15,7 +15,6 @@ from classifier.images import NormalisedImage, read_image
 from classifier.models import Analysis, StoredImage
 from classifier.tags import class_label, group_label, tags_for
 from ml_models import imagenet
-from ml_models.models import ModelVersion
 from ml_models.preprocess import to_model_input
 from ml_models.runtime import ActiveModel, LoadedModel
 
@@ -69,7 +68,7 @@ def analyze_image(*, content: bytes, original_name: str, user) -> Analysis:
             analysis = Analysis.objects.create(
                 user=user,
                 image=stored,
-                model_version=ModelVersion.objects.get(pk=model.version_id),
+                model_version_id=model.version_id,
                 label=prediction.zero_shot.label,
                 probabilities={"cat": prediction.zero_shot.cat, "dog": prediction.zero_shot.dog},
                 unusual_score=prediction.zero_shot.unusual_score,
@@ -81,14 +80,12 @@ def analyze_image(*, content: bytes, original_name: str, user) -> Analysis:
                     "grid": np.round(prediction.cam_grid, 3).tolist(),
                 },
                 heatmap=heatmap_name,
-                timings_ms={},
+                timings_ms={
+                    "decode": round(decode_ms, 2),
+                    "inference": round(prediction.inference_ms, 2),
+                    "total": round((time.perf_counter() - started) * 1000, 2),  # up to the database write
+                },
             )
-            analysis.timings_ms = {
-                "decode": round(decode_ms, 2),
-                "inference": round(prediction.inference_ms, 2),
-                "total": round((time.perf_counter() - started) * 1000, 2),
-            }
-            analysis.save(update_fields=["timings_ms"])
     except BaseException:
         for name in written:
             default_storage.delete(name)
@@ -117,5 +114,9 @@ def _store_image(image: NormalisedImage, *, original_name: str, user, written: l
                 original_name=original_name[:255],
                 uploaded_by=user,
             )
-    except IntegrityError:  # the same picture arrived concurrently: keep the first
-        return StoredImage.objects.get(sha256=image.sha256)
+    except IntegrityError:  # the same picture arrived concurrently: keep the first, drop our copy
+        first = StoredImage.objects.get(sha256=image.sha256)
+        if name in written and name != first.file.name:
+            default_storage.delete(name)
+            written.remove(name)
+        return first
