@@ -59,6 +59,16 @@ def test_student_uploads_a_cat_and_sees_gato_with_a_heatmap(
     assert not page.is_visible("#heatmap")
     page.check("#heatmap-toggle")
     assert page.locator("#recent .card").count() == 1
+    assert not page.is_visible("#forced-choice-note")
+
+    coffee = tmp_path / "coffee.png"
+    Image.fromarray(skimage.data.coffee()).save(coffee)
+    page.set_input_files("#image-input", str(coffee))
+    page.wait_for_selector("#result-label[data-label=unusual]", timeout=30_000)
+    assert page.text_content("#result-label").strip() == "inusual"
+    assert page.is_visible("#forced-choice-note")  # the cat/dog bars are a forced choice here
+    assert page.text_content("#heatmap-caption").endswith("café expreso")
+    assert page.locator("#recent .card").count() == 2
 
 
 def test_a_text_file_shows_a_spanish_error_and_stores_nothing(

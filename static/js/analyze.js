@@ -45,21 +45,32 @@ function renderTags(tags) {
   }));
 }
 
+// The server writes UTC; show every date in the visitor's own time zone, in one format.
+function showLocalTime(element) {
+  element.textContent = new Intl.DateTimeFormat(root.dataset.language, {
+    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+  }).format(new Date(element.dateTime));
+}
+
 function addRecent(analysis) {
   $("no-recent")?.remove();
   const column = document.createElement("div");
   column.className = "col";
   column.innerHTML = `<div class="card h-100"><img class="card-img-top recent-thumb" alt="">
-    <div class="card-body p-2 small"><strong></strong></div></div>`;
+    <div class="card-body p-2 small"><strong></strong><br><time class="text-body-secondary"></time></div></div>`;
   column.querySelector("img").src = analysis.image_url;
   column.querySelector("img").alt = analysis.original_name;
   column.querySelector("strong").textContent = analysis.label_display;
+  const time = column.querySelector("time");
+  time.dateTime = analysis.created_at;
+  showLocalTime(time);
   $("recent").prepend(column);
 }
 
 function render(analysis) {
   $("result-label").textContent = analysis.label_display;
   $("result-label").dataset.label = analysis.label;
+  $("forced-choice-note").classList.toggle("d-none", analysis.label !== "unusual");
   setBar("cat", analysis.probabilities.cat);
   setBar("dog", analysis.probabilities.dog);
   $("gauge-fill").style.width = `${(analysis.unusual_score * 100).toFixed(1)}%`;
@@ -112,6 +123,7 @@ async function analyze(file) {
 }
 
 if (root) {
+  document.querySelectorAll("#recent time").forEach(showLocalTime);
   const input = $("image-input");
   const dropzone = $("dropzone");
   input.addEventListener("change", () => input.files[0] && analyze(input.files[0]));
