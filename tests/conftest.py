@@ -104,3 +104,4 @@ def artifacts_dir() -> Path:
     """Where tests leave files for people to look at (screenshots)."""
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     return ARTIFACTS_DIR
+

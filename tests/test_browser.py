@@ -3,6 +3,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 from PIL import Image
 
 pytestmark = pytest.mark.browser
@@ -26,10 +27,13 @@ def browser_page(live_server):
         page = browser.new_page(viewport={"width": 1280, "height": 1400}, locale="en-US")
         yield page
         browser.close()
+        # Queries made while Playwright runs use their own connection (another context): close it,
+        # or PostgreSQL refuses to drop the test database at the end.
+        connections.close_all()
 
 
 def test_student_uploads_a_cat_and_sees_gato_with_a_heatmap(
-    browser_page, live_server, transactional_db, active_model, student, tmp_path, artifacts_dir
+    live_server, transactional_db, active_model, student, tmp_path, artifacts_dir, browser_page
 ):
     import skimage.data
 
@@ -72,7 +76,7 @@ def test_student_uploads_a_cat_and_sees_gato_with_a_heatmap(
 
 
 def test_a_text_file_shows_a_spanish_error_and_stores_nothing(
-    browser_page, live_server, transactional_db, active_model, student, tmp_path
+    live_server, transactional_db, active_model, student, tmp_path, browser_page
 ):
     from classifier.models import StoredImage
 
