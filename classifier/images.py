@@ -39,16 +39,12 @@ def read_image(content: bytes, *, max_bytes: int, max_pixels: int) -> Normalised
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(content))
-    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
-        if isinstance(error, UnidentifiedImageError):
-            raise ImageRejected(
-                "unsupported_type", _("This file is not an image we can read (use JPEG, PNG, GIF, WebP or BMP)."), 415
-            ) from error
+    except UnidentifiedImageError as error:
+        raise _unsupported_type() from error
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
         raise _too_many_pixels(max_pixels) from error
     if image.format not in ACCEPTED_FORMATS:
-        raise ImageRejected(
-            "unsupported_type", _("This file is not an image we can read (use JPEG, PNG, GIF, WebP or BMP)."), 415
-        )
+        raise _unsupported_type()
     if image.width * image.height > max_pixels:
         raise _too_many_pixels(max_pixels)
     try:
@@ -79,6 +75,12 @@ def check_file_size(size: int, *, max_bytes: int) -> None:
             % {"size": size / (1024 * 1024), "limit": max_bytes // (1024 * 1024)},
             413,
         )
+
+
+def _unsupported_type() -> ImageRejected:
+    return ImageRejected(
+        "unsupported_type", _("This file is not an image we can read (use JPEG, PNG, GIF, WebP or BMP)."), 415
+    )
 
 
 def _too_many_pixels(max_pixels: int) -> ImageRejected:
