@@ -6,9 +6,10 @@ import io
 import warnings
 from dataclasses import dataclass
 
-import numpy as np
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ml_models.preprocess import to_rgb
 
 ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "BMP": "bmp"}
 
@@ -50,7 +51,7 @@ def read_image(content: bytes, *, max_bytes: int, max_pixels: int) -> Normalised
     try:
         image.seek(0)  # animations: the first frame
         image.load()
-        rgb = _to_rgb(ImageOps.exif_transpose(image))
+        rgb = to_rgb(ImageOps.exif_transpose(image))
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         raise ImageRejected("corrupt_image", _("The image is damaged or incomplete and cannot be read."), 400) from error
     return NormalisedImage(
@@ -89,18 +90,3 @@ def _too_many_pixels(max_pixels: int) -> ImageRejected:
         _("The image has too many pixels; the limit is %(limit)d megapixels.") % {"limit": max_pixels // 1_000_000},
         413,
     )
-
-
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """8-bit RGB: transparency over white, 16-bit and float scaled (not clipped), CMYK converted."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        values = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
-        image = Image.fromarray(np.clip(values / top * 255.0 + 0.5, 0, 255).astype(np.uint8), mode="L")
-    if image.mode == "P":
-        image = image.convert("RGBA")
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode in ("RGB", "L") and "transparency" in image.info):
-        image = image.convert("RGBA")
-        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(background, image)
-    return image.convert("RGB")

@@ -58,7 +58,7 @@ def analyze_image(*, content: bytes, original_name: str, user) -> Analysis:
     written: list[str] = []
     try:
         with transaction.atomic():
-            stored = _store_image(image, original_name=original_name, user=user, written=written)
+            stored = store_image(image, original_name=original_name, user=user, written=written)
             # same picture + same model = same heatmap: written once, shared by its analyses
             heatmap_name = f"heatmaps/v{model.version_id}/{stored.sha256[:2]}/{stored.sha256}.png"
             if not default_storage.exists(heatmap_name):
@@ -93,8 +93,12 @@ def analyze_image(*, content: bytes, original_name: str, user) -> Analysis:
     return analysis
 
 
-def _store_image(image: NormalisedImage, *, original_name: str, user, written: list[str]) -> StoredImage:
-    """The StoredImage for these bytes, creating the file and row only the first time."""
+def store_image(image: NormalisedImage, *, original_name: str, user, written: list[str]) -> StoredImage:
+    """The StoredImage for these bytes, creating the file and row only the first time.
+
+    Names of files it creates are appended to `written`, so a caller whose transaction fails can
+    remove them.
+    """
     existing = StoredImage.objects.filter(sha256=image.sha256).first()
     if existing is not None:
         return existing

@@ -89,8 +89,13 @@ def build_backbone(inputs) -> tuple:
     return feature_maps, embedding
 
 
-def build_model() -> keras.Model:
-    """uint8 images (N, 224, 224, 3) -> probabilities, embedding, feature maps; preprocessing inside."""
+def build_model(num_classes: int = NUM_CLASSES, *, dropout: float = 0.0, l2: float = 0.0,
+                name: str = "efficientnet_lite0") -> keras.Model:
+    """uint8 images (N, 224, 224, 3) -> probabilities, embedding, feature maps; preprocessing inside.
+
+    With the defaults this is the ImageNet network; with other arguments, the same backbone under
+    a new head (dropout and L2 apply to the head only) for transfer learning.
+    """
     images = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), dtype="uint8", name="image")
     x = keras.layers.Rescaling(
         1.0 / NORMALISATION_SCALE, offset=-NORMALISATION_MEAN / NORMALISATION_SCALE, name="normalise"
@@ -98,12 +103,12 @@ def build_model() -> keras.Model:
     feature_maps, embedding = build_backbone(x)
     # named identity so the exported graph's output is called "feature_maps"
     feature_maps = keras.layers.Activation("linear", name="feature_maps")(feature_maps)
-    logits = keras.layers.Dense(NUM_CLASSES, name=LOGITS_LAYER)(embedding)
+    head_input = keras.layers.Dropout(dropout, name="head_dropout")(embedding) if dropout else embedding
+    regularizer = keras.regularizers.L2(l2) if l2 else None
+    logits = keras.layers.Dense(num_classes, kernel_regularizer=regularizer, name=LOGITS_LAYER)(head_input)
     probabilities = keras.layers.Softmax(name="probabilities")(logits)
     return keras.Model(
-        images,
-        {"probabilities": probabilities, "embedding": embedding, "feature_maps": feature_maps},
-        name="efficientnet_lite0",
+        images, {"probabilities": probabilities, "embedding": embedding, "feature_maps": feature_maps}, name=name
     )
 
 
@@ -147,6 +152,23 @@ def load_pretrained(path: str | Path | None = None) -> keras.Model:
     layers_with_weights = {layer.name for layer in model.layers if layer.weights}
     if layers_with_weights != set(weights):
         raise ValueError(f"weight/layer mismatch: {sorted(layers_with_weights ^ set(weights))}")
+    _set_weights(model, weights)
+    return model
+
+
+def load_backbone_weights(model: keras.Model, path: str | Path | None = None) -> keras.Model:
+    """Put the ImageNet weights into every backbone layer of `model` (built by build_model), not its head."""
+    weights = torch_to_keras_weights(load_state_dict(path or checkpoint_path()))
+    del weights[LOGITS_LAYER]
+    _set_weights(model, weights)
+    return model
+
+
+def backbone_layers(model: keras.Model) -> list:
+    """The backbone's layers, stem first (for freezing and unfreezing)."""
+    return [layer for layer in model.layers if layer.name.startswith(("stem_", "block", "head_conv", "head_bn", "head_relu"))]
+
+
+def _set_weights(model: keras.Model, weights: dict[str, list[np.ndarray]]) -> None:
     for name, values in weights.items():
         model.get_layer(name).set_weights(values)
-    return model

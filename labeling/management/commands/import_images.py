@@ -1,0 +1,65 @@
+"""Import an ImageFolder tree (DIR/cat/*.jpg, DIR/dog/*.jpg, ...) through the upload checks."""
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from classifier.images import ImageRejected
+from labeling.models import Label
+from labeling.services import import_image
+
+FOLDER_LABELS = {
+    "cat": Label.Value.CAT, "cats": Label.Value.CAT, "gato": Label.Value.CAT, "gatos": Label.Value.CAT,
+    "dog": Label.Value.DOG, "dogs": Label.Value.DOG, "perro": Label.Value.DOG, "perros": Label.Value.DOG,
+    "neither": Label.Value.NEITHER, "other": Label.Value.NEITHER, "not-catdog": Label.Value.NEITHER,
+    "ninguno": Label.Value.NEITHER, "otro": Label.Value.NEITHER,
+}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"}
+
+
+class Command(BaseCommand):
+    help = "Import images from a folder; with --label-from-folders, each subfolder name is the label."
+
+    def add_arguments(self, parser):
+        parser.add_argument("folder", type=Path)
+        parser.add_argument("--label-from-folders", action="store_true")
+        parser.add_argument("--as", dest="username", help="Record the images and labels as this user.")
+
+    def handle(self, *args, folder: Path, label_from_folders: bool, username: str | None, **options):
+        if not folder.is_dir():
+            raise CommandError(f"{folder} is not a folder")
+        user = self._user(username)
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        labels = {path: self._label_of(path, folder) for path in files} if label_from_folders else {}
+        new = duplicates = labeled = 0
+        rejected = []
+        for path in tqdm(files, desc="import", unit="img", disable=options["verbosity"] == 0):
+            try:
+                result = import_image(content=path.read_bytes(), name=path.name, value=labels.get(path), user=user)
+            except ImageRejected as error:
+                rejected.append(f"{path.relative_to(folder)}: {error.detail}")
+                continue
+            new += result.new_image
+            duplicates += not result.new_image
+            labeled += result.label is not None
+        for line in rejected:
+            self.stderr.write(f"skipped {line}")
+        self.stdout.write(self.style.SUCCESS(
+            f"{new} new images, {duplicates} already stored, {len(rejected)} skipped, {labeled} labels recorded"
+        ))
+
+    def _user(self, username):
+        if username is None:
+            return None
+        try:
+            return get_user_model().objects.get(username=username)
+        except get_user_model().DoesNotExist as error:
+            raise CommandError(f"no user called {username!r}") from error
+
+    def _label_of(self, path: Path, root: Path) -> str:
+        folder_name = path.relative_to(root).parts[0].lower() if len(path.relative_to(root).parts) > 1 else ""
+        if folder_name not in FOLDER_LABELS:
+            known = ", ".join(sorted(FOLDER_LABELS))
+            raise CommandError(f"{path.relative_to(root)}: folder {folder_name!r} is not a label ({known})")
+        return FOLDER_LABELS[folder_name]

@@ -1,0 +1,55 @@
+"""manage.py import_images: an ImageFolder tree through the upload checks, with labels."""
+import pytest
+from django.core.management import CommandError, call_command
+
+from classifier.models import StoredImage
+from labeling.models import Label
+from tests import images
+
+
+@pytest.fixture
+def image_folder(tmp_path):
+    root = tmp_path / "photos"
+    for folder, files in {"cat": {"a.jpg": images.jpeg(64, 48), "b.png": images.rgba_png()},
+                          "dog": {"c.jpg": images.jpeg(50, 40), "broken.jpg": images.truncated_jpeg()},
+                          "perros": {"same-as-c.jpg": images.jpeg(50, 40)}}.items():
+        (root / folder).mkdir(parents=True)
+        for name, content in files.items():
+            (root / folder / name).write_bytes(content)
+    (root / "notes.txt").write_text("not an image")
+    return root
+
+
+def test_imports_labels_skips_bad_files_and_deduplicates(db, image_folder, media_root, make_user, capsys):
+    teacher = make_user("teresa", "teacher")
+    call_command("import_images", str(image_folder), "--label-from-folders", "--as", "teresa", verbosity=0)
+    out, err = capsys.readouterr()
+    assert "3 new images, 1 already stored, 1 skipped" in out
+    assert "dog/broken.jpg" in err and ("damaged" in err or "dañada" in err)
+    assert StoredImage.objects.count() == 3
+    labels = {label.image.original_name: label.value for label in Label.objects.all()}
+    assert labels == {"a.jpg": "cat", "b.png": "cat", "c.jpg": "dog"}
+    assert set(Label.objects.values_list("source", "user")) == {("import", teacher.pk)}
+    assert len([p for p in media_root.rglob("*") if p.is_file()]) == 3
+
+    call_command("import_images", str(image_folder), "--label-from-folders", verbosity=0)  # again: nothing new
+    assert "0 new images, 4 already stored" in capsys.readouterr().out
+    assert StoredImage.objects.count() == 3
+
+
+def test_unknown_label_folder_stops_before_importing_anything(db, tmp_path, media_root):
+    (tmp_path / "hamsters").mkdir()
+    (tmp_path / "hamsters" / "h.jpg").write_bytes(images.jpeg())
+    with pytest.raises(CommandError, match="hamsters"):
+        call_command("import_images", str(tmp_path), "--label-from-folders", verbosity=0)
+    assert not StoredImage.objects.exists()
+
+
+def test_without_labels_only_images_are_stored(db, image_folder):
+    call_command("import_images", str(image_folder), verbosity=0)
+    assert StoredImage.objects.count() == 3 and not Label.objects.exists()
+
+
+def test_unknown_user_is_an_error(db, image_folder):
+    with pytest.raises(CommandError, match="nobody"):
+        call_command("import_images", str(image_folder), "--as", "nobody", verbosity=0)
