@@ -163,13 +163,14 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
     BROKER_DIR = DATA_DIR / "broker"
-    for sub in ("queue", "processed", "results"):
+    for sub in ("queue", "processed", "results", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),  # default is ./control, inside the checkout
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = "file://" + str(BROKER_DIR / "results")

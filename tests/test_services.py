@@ -62,6 +62,7 @@ def test_task_runs_in_a_real_worker(model_folder, tmp_path):
         assert report["model"] == "lite0-imagenet v1"
         assert report["outputs"] == ["embedding", "feature_maps", "probabilities"]
         assert report["probabilities_sum"] == pytest.approx(1.0, abs=1e-4)
+        assert not (settings.BASE_DIR / "control").exists()  # the broker writes only under the data folder
     finally:
         worker.terminate()
         try:
