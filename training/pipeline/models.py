@@ -14,6 +14,9 @@ from ml_models import lite0  # noqa: E402
 from training.pipeline.config import TrainingConfig  # noqa: E402
 
 STUDENT_FILTERS = (16, 32, 64, 128)
+# Keras' default 0.99 needs hundreds of steps before the moving statistics used at inference settle;
+# classroom datasets give a few dozen steps per run.
+STUDENT_BN_MOMENTUM = 0.9
 
 
 def build_student_cnn(num_classes: int, image_size: int, *, dropout: float = 0.0, l2: float = 0.0) -> keras.Model:
@@ -25,7 +28,7 @@ def build_student_cnn(num_classes: int, image_size: int, *, dropout: float = 0.0
     for index, filters in enumerate(STUDENT_FILTERS, start=1):
         x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_regularizer=regularizer,
                                 name=f"conv{index}")(x)
-        x = keras.layers.BatchNormalization(name=f"conv{index}_bn")(x)
+        x = keras.layers.BatchNormalization(momentum=STUDENT_BN_MOMENTUM, name=f"conv{index}_bn")(x)
         x = keras.layers.ReLU(name=f"conv{index}_relu")(x)
         if index < len(STUDENT_FILTERS):
             x = keras.layers.MaxPooling2D(name=f"pool{index}")(x)

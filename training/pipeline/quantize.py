@@ -1,0 +1,160 @@
+"""Post-training quantization to TFLite (dynamic range, full INT8) and ONNX (static INT8), runners for
+the results, and one harness that measures every artifact the same way: size, latency, accuracy.
+
+Every artifact keeps the serving contract of the Keras model: uint8 images (N, H, W, 3) in, float32
+outputs by name ("probabilities", "embedding", "feature_maps") out. In the INT8 variants everything
+in between is integer: the graph's own cast of the uint8 image to float is followed at once by a
+quantize op, and each output ends with a dequantize op. So one runner per format serves the float
+and the quantized files alike, and they can be compared image for image.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+
+import numpy as np  # noqa: E402
+import onnxruntime as ort  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from ai_edge_litert.interpreter import Interpreter  # noqa: E402
+from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static  # noqa: E402
+from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: E402
+
+PredictFn = Callable[[np.ndarray], Mapping[str, np.ndarray]]
+
+
+def _require_images(images: np.ndarray) -> np.ndarray:
+    if images.dtype != np.uint8 or images.ndim != 4:
+        raise ValueError(f"expected uint8 images of shape (N, H, W, 3), got {images.dtype} {images.shape}")
+    return images
+
+
+def _converter(model) -> tf.lite.TFLiteConverter:
+    return tf.lite.TFLiteConverter.from_keras_model(model)
+
+
+def tflite_float(model) -> bytes:
+    """The Keras model as a float32 .tflite file (the baseline the quantized files are compared with)."""
+    return _converter(model).convert()
+
+
+def tflite_dynamic_range(model) -> bytes:
+    """.tflite with int8 weights and float activations (no calibration data needed); about 4x smaller."""
+    converter = _converter(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    return converter.convert()
+
+
+def tflite_int8(model, representative_images: np.ndarray) -> bytes:
+    """Full-integer .tflite (int8 weights and activations), calibrated on uint8 images (N, H, W, 3).
+
+    Input stays uint8 and outputs float32, as in the Keras model; the converter fails rather than
+    leave an op in float.
+    """
+    _require_images(representative_images)
+    converter = _converter(model)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    converter.representative_dataset = lambda: ([image[np.newaxis]] for image in representative_images)
+    return converter.convert()
+
+
+class TfliteRunner:
+    """Run a .tflite model with LiteRT: uint8 images (N, H, W, 3) -> the model's outputs by name."""
+
+    def __init__(self, model_bytes: bytes):
+        self._interpreter = Interpreter(model_content=model_bytes)
+        # The signature keeps the Keras input and output names; the raw tensors are renamed
+        # ("StatefulPartitionedCall:0", ...) and reordered, so they are never matched by position.
+        self._runner = self._interpreter.get_signature_runner()
+        (self.input_name,) = self._runner.get_input_details()
+
+    def predict(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        return self._runner(**{self.input_name: _require_images(images)})
+
+
+class OnnxRunner:
+    """Run an .onnx model with ONNX Runtime on the CPU: uint8 images (N, H, W, 3) -> outputs by name."""
+
+    def __init__(self, path: str | Path):
+        self._session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        self.input_name = self._session.get_inputs()[0].name
+        self._output_names = [output.name for output in self._session.get_outputs()]
+
+    def predict(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        outputs = self._session.run(self._output_names, {self.input_name: _require_images(images)})
+        return dict(zip(self._output_names, outputs))
+
+
+class _ImageReader(CalibrationDataReader):
+    """Feeds calibration images one at a time, as onnxruntime.quantization expects."""
+
+    def __init__(self, input_name: str, images: np.ndarray):
+        self._feeds = ({input_name: image[np.newaxis]} for image in images)
+
+    def get_next(self) -> dict | None:
+        return next(self._feeds, None)
+
+
+def onnx_int8(fp32_onnx_path: str | Path, out_path: str | Path, calibration_images: np.ndarray) -> Path:
+    """Statically quantize an ONNX graph to INT8 (QDQ, per-channel weights), calibrated on uint8 images.
+
+    The uint8 image input and the float32 outputs keep their names and types.
+    """
+    _require_images(calibration_images)
+    input_name = OnnxRunner(fp32_onnx_path).input_name
+    with tempfile.TemporaryDirectory() as folder:
+        prepared = Path(folder) / "prepared.onnx"
+        # Symbolic shape inference needs sympy and only helps with dynamic shapes other than the
+        # batch, which our graphs do not have; ONNX's own shape inference still runs.
+        quant_pre_process(str(fp32_onnx_path), str(prepared), skip_symbolic_shape=True)
+        quantize_static(
+            str(prepared),
+            str(out_path),
+            _ImageReader(input_name, calibration_images),
+            quant_format=QuantFormat.QDQ,  # the format ONNX Runtime's CPU kernels are optimised for
+            per_channel=True,
+            # uint8 activations and int8 weights: onnxruntime's recommendation for x86 CPUs
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            # ranges are merged every 16 images, so calibrating on many large images stays within memory
+            extra_options={"CalibMaxIntermediateOutputs": 16},
+        )
+    return Path(out_path)
+
+
+def measure_artifact(
+    predict_fn: PredictFn,
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    artifact: str | Path | bytes,
+    warmup: int = 5,
+    runs: int | None = None,
+) -> dict:
+    """Size (bytes), batch-1 latency p50 (ms) and accuracy (0-1) of one artifact, the same way for all.
+
+    `predict_fn` maps uint8 images (N, H, W, 3) to outputs by name (a Keras model, or a runner's
+    `predict`); `artifact` is the file (or bytes) it runs. Every image is predicted once on its own
+    and timed; `runs` asks for more timed calls than images, cycling over them.
+    """
+    _require_images(images)
+    for _ in range(warmup):  # the first calls pay for allocation, tracing and caches
+        predict_fn(images[:1])
+    latencies_ms, predicted = [], np.empty(len(images), dtype=np.int64)
+    for call in range(max(runs or 0, len(images))):
+        index = call % len(images)
+        start = time.perf_counter()
+        probabilities = np.asarray(predict_fn(images[index : index + 1])["probabilities"])
+        latencies_ms.append((time.perf_counter() - start) * 1000)
+        predicted[index] = probabilities.argmax(axis=1)[0]
+    size = len(artifact) if isinstance(artifact, bytes) else Path(artifact).stat().st_size
+    return {
+        "size_bytes": size,
+        "latency_p50_ms": float(np.median(latencies_ms)),
+        "accuracy": float(np.mean(predicted == np.asarray(labels))),
+    }

@@ -1,0 +1,192 @@
+"""The whole training pipeline, top to bottom: data -> cross-validation -> fit -> evaluate -> export.
+
+Pure Keras and plain files (no Django): a management command, a Celery task or a notebook calls
+`run_pipeline` with the labelled examples, a folder to write to and optional progress callbacks.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+
+import numpy as np  # noqa: E402
+import tf_keras as keras  # noqa: E402
+
+from ml_models.artifacts import HEAD_FILE, ONNX_FILE, ArtifactError, Manifest, save_classifier_head, sha256_of  # noqa: E402
+from ml_models.export import check_parity, export_onnx  # noqa: E402
+from training.pipeline import cv, evaluate, models, train  # noqa: E402
+from training.pipeline.augment import build_augmentation  # noqa: E402
+from training.pipeline.config import TrainingConfig  # noqa: E402
+from training.pipeline.data import Example, Splits, load_images, make_dataset, split_by_hash  # noqa: E402
+
+KERAS_WEIGHTS_FILE = "keras.weights.h5"
+KIND = "classifier"
+STAGES = ("data", "cross_validation", "fit", "evaluate", "export")
+
+StageCallback = Callable[[str, float], None]  # (stage, overall progress 0..1)
+
+
+@dataclass
+class PipelineResult:
+    config: TrainingConfig
+    splits: dict[str, int]
+    history: list[dict]
+    overfitting_epoch: int | None
+    cross_validation: dict | None
+    test_metrics: dict
+    parity: dict
+    timings_s: dict[str, float] = field(default_factory=dict)
+    manifest: Manifest | None = None
+
+
+class _Stages:
+    """Times each stage and reports overall progress as stages start."""
+
+    def __init__(self, on_stage: StageCallback | None):
+        self.on_stage, self.timings, self._started = on_stage, {}, None
+
+    def start(self, stage: str) -> None:
+        self._finish()
+        self._started = (stage, time.perf_counter())
+        if self.on_stage:
+            self.on_stage(stage, STAGES.index(stage) / len(STAGES))
+
+    def _finish(self) -> None:
+        if self._started:
+            stage, started = self._started
+            self.timings[stage] = round(time.perf_counter() - started, 2)
+
+    def done(self) -> dict[str, float]:
+        self._finish()
+        self._started = None
+        return self.timings
+
+
+def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Path, *, name: str, version: int,
+                 on_stage: StageCallback | None = None, on_epoch: train.EpochCallback | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> PipelineResult:
+    """Train one model from the examples and write its artifacts and manifest into `output_dir`.
+
+    Raises train.Cancelled when `should_stop()` turns true, ValueError when the data cannot train
+    (a class without examples, too few for the splits), ArtifactError when the export fails parity.
+    """
+    config = config.validated()
+    keras.utils.set_random_seed(config.seed)
+    stages = _Stages(on_stage)
+
+    stages.start("data")
+    splits = _checked_splits(config, examples)
+    train_images, train_labels = load_images(splits.train, config.image_size)
+    val_images, val_labels = load_images(splits.validation, config.image_size)
+    test_images, test_labels = load_images(splits.test, config.image_size)
+    augmentation = build_augmentation(config.augment, seed=config.seed)
+    train_data = make_dataset(train_images, train_labels, batch_size=config.batch_size, shuffle=True,
+                              seed=config.seed, augmentation=augmentation)
+    val_data = make_dataset(val_images, val_labels, batch_size=config.batch_size)
+
+    stages.start("cross_validation")
+    model = models.build_model(config)
+    cross_validation = _cross_validate(config, model, np.concatenate([train_images, val_images]),
+                                       np.concatenate([train_labels, val_labels]))
+
+    stages.start("fit")
+    history = train.History()
+    train.compile_model(model, config.learning_rate)
+    train.fit(model, train_data, val_data, stage="head" if config.family == "lite0_transfer" else "train",
+              epochs=config.epochs, patience=config.patience, history=history, on_epoch=on_epoch,
+              should_stop=should_stop)
+    if config.family == "lite0_transfer" and config.fine_tune_epochs and config.fine_tune_fraction:
+        models.set_trainable_top(model, config.fine_tune_fraction)
+        train.compile_model(model, config.fine_tune_learning_rate)  # recompile: trainable weights changed
+        train.fit(model, train_data, val_data, stage="fine_tune", epochs=config.fine_tune_epochs,
+                  patience=config.patience, history=history, on_epoch=on_epoch, should_stop=should_stop)
+
+    stages.start("evaluate")
+    test_probabilities = model.predict(test_images, batch_size=config.batch_size, verbose=0)["probabilities"]
+    test_metrics = evaluate.classification_metrics(test_labels, test_probabilities, config.class_names)
+
+    stages.start("export")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    export_onnx(model, output_dir / ONNX_FILE)
+    kernel, bias = model.get_layer("logits").get_weights()
+    save_classifier_head(output_dir / HEAD_FILE, kernel, bias)
+    model.save_weights(str(output_dir / KERAS_WEIGHTS_FILE))
+    parity = check_parity(model, output_dir / ONNX_FILE, test_images[:32] if len(test_images) else val_images[:32])
+    if not parity.passed:
+        raise ArtifactError(f"the ONNX export disagrees with Keras: {parity.as_dict()}")
+
+    result = PipelineResult(
+        config=config,
+        splits=splits.sizes(),
+        history=history.rows,
+        overfitting_epoch=evaluate.overfitting_epoch(history.rows),
+        cross_validation=cross_validation,
+        test_metrics=test_metrics,
+        parity=parity.as_dict(),
+        timings_s=stages.done(),
+    )
+    result.manifest = Manifest(
+        name=name,
+        version=version,
+        kind=KIND,
+        files={file: sha256_of(output_dir / file) for file in (ONNX_FILE, HEAD_FILE, KERAS_WEIGHTS_FILE)},
+        signature=signature(config),
+        metrics={"test": test_metrics, "cross_validation": cross_validation, "parity": result.parity,
+                 "splits": result.splits, "history": history.rows, "timings_s": result.timings_s},
+    )
+    result.manifest.write(output_dir)
+    return result
+
+
+def signature(config: TrainingConfig) -> dict:
+    """The same contract as the pretrained model's, with this model's size and classes."""
+    size = config.image_size
+    return {
+        "input": {"name": "image", "dtype": "uint8", "shape": [None, size, size, 3], "layout": "NHWC, RGB",
+                  "resize": f"whole image squashed to {size}x{size}, bilinear (no crop)",
+                  "normalisation": "inside the graph"},
+        "outputs": {
+            "probabilities": {"shape": [None, len(config.class_names)], "meaning": "softmax over class_names"},
+            "embedding": {"meaning": "global average pool of the last feature maps"},
+            "feature_maps": {"meaning": "last convolutional feature maps"},
+        },
+        "class_names": list(config.class_names),
+        "family": config.family,
+        "classifier_head": f"{HEAD_FILE}: kernel and bias of the final dense layer, for Class Activation Maps",
+    }
+
+
+def _checked_splits(config: TrainingConfig, examples: list[Example]) -> Splits:
+    present = {example.label for example in examples}
+    missing = [name for index, name in enumerate(config.class_names) if index not in present]
+    if missing:
+        raise ValueError(f"no labelled images for: {', '.join(missing)}")
+    splits = split_by_hash(examples, validation_fraction=config.validation_fraction,
+                           test_fraction=config.test_fraction)
+    if min(splits.sizes().values()) == 0:
+        raise ValueError(f"too few labelled images to split into train, validation and test: {splits.sizes()}")
+    return splits
+
+
+def _cross_validate(config: TrainingConfig, model: keras.Model, images: np.ndarray, labels: np.ndarray) -> dict | None:
+    """Transfer model: the head on cached embeddings (seconds). Student CNN: a fresh CNN per fold,
+    trained for the configured epochs without augmentation (slow: off in the presets)."""
+    if not config.cv_folds or min(np.bincount(labels)) < config.cv_folds:
+        return None
+    if config.family == "lite0_transfer":
+        embeddings = model.predict(images, batch_size=config.batch_size, verbose=0)["embedding"]
+        return cv.cross_validate_head(embeddings, labels, folds=config.cv_folds, seed=config.seed)
+
+    def fit_predict(train_indices, test_indices):
+        fold_model = models.build_model(config)
+        train.compile_model(fold_model, config.learning_rate)
+        fold_model.fit(images[train_indices], {"probabilities": labels[train_indices]},
+                       batch_size=config.batch_size, epochs=config.epochs, verbose=0)
+        return fold_model.predict(images[test_indices], verbose=0)["probabilities"].argmax(1)
+
+    return {**cv.cross_validate(fit_predict, labels, folds=config.cv_folds, seed=config.seed),
+            "what": "the student CNN retrained from scratch on each fold (no augmentation)"}
