@@ -8,6 +8,7 @@ class ModelVersion(models.Model):
 
     class Kind(models.TextChoices):
         IMAGENET_ZERO_SHOT = "imagenet_zero_shot", _("ImageNet model, cat/dog by zero-shot")
+        CLASSIFIER = "classifier", _("classifier trained on our labels")
 
     name = models.CharField(_("name"), max_length=100)
     version = models.PositiveIntegerField(_("version"))
