@@ -16,36 +16,55 @@ from classifier.models import Analysis, StoredImage
 from classifier.tags import class_label, group_label, tags_for
 from ml_models import imagenet
 from ml_models.preprocess import to_model_input
-from ml_models.runtime import ActiveModel, LoadedModel
+from ml_models.runtime import IMAGENET_KIND, ActiveModel, ImageNetModel, LoadedModel
 
 
 @dataclass(frozen=True)
 class Prediction:
     """Everything the model says about one picture, before anything is stored."""
 
-    zero_shot: zero_shot.ZeroShot
+    verdict: zero_shot.Verdict
     tags: list[dict]
     cam_grid: np.ndarray
     explained: dict  # {"tag", "label_es", "label_en"} of what the heatmap shows evidence for
     inference_ms: float
 
 
-def predict(model: LoadedModel, rgb) -> Prediction:
-    """Run the model on one RGB picture and derive label, tags and the CAM for the label."""
+def predict(model: LoadedModel, rgb, *, imagenet_model: LoadedModel | None = None) -> Prediction:
+    """Run the active model on one RGB picture: label, tags and the CAM for the label.
+
+    Tags and the unusual score come from the ImageNet network; when the active model is a
+    classifier trained on our labels, it decides cat vs dog and its own feature maps give the CAM.
+    """
+    if model.kind == IMAGENET_KIND:
+        imagenet_model = model
+    imagenet_model = imagenet_model or ImageNetModel.get()
     started = time.perf_counter()
-    outputs = model.predict(to_model_input(rgb, model.input_size)[None])
-    inference_ms = (time.perf_counter() - started) * 1000
+    outputs = imagenet_model.predict(to_model_input(rgb, imagenet_model.input_size)[None])
     probabilities = outputs["probabilities"][0]
-    result = zero_shot.classify(probabilities)
-    if result.label == "cat":
-        classes, explained = imagenet.CAT_CLASSES, group_label("cat")
-    elif result.label == "dog":
-        classes, explained = imagenet.DOG_CLASSES, group_label("dog")
-    else:  # unusual: show the evidence for the most likely ImageNet class
-        top = int(probabilities.argmax())
-        classes, explained = [top], class_label(top)
-    grid = explain.class_activation_map(outputs["feature_maps"][0], model.head_kernel, probabilities, classes)
-    return Prediction(result, tags_for(probabilities), grid, explained, inference_ms)
+    verdict = zero_shot.classify(probabilities)
+    if model is not imagenet_model:
+        outputs = model.predict(to_model_input(rgb, model.input_size)[None])
+        own = dict(zip(model.class_names, outputs["probabilities"][0]))
+        verdict = zero_shot.with_classifier(verdict, float(own["cat"]), float(own["dog"]))
+    inference_ms = (time.perf_counter() - started) * 1000
+    classes, explained = _explained(model, verdict, probabilities)
+    grid = explain.class_activation_map(outputs["feature_maps"][0], model.head_kernel, outputs["probabilities"][0],
+                                        classes)
+    return Prediction(verdict, tags_for(probabilities), grid, explained, inference_ms)
+
+
+def _explained(model: LoadedModel, verdict: zero_shot.Verdict, imagenet_probabilities: np.ndarray):
+    """(output classes of `model` to map, label of what they are) for the verdict."""
+    if model.kind != IMAGENET_KIND:
+        label = verdict.label if verdict.label != "unusual" else ("cat" if verdict.cat >= 0.5 else "dog")
+        return [model.class_names.index(label)], group_label(label)
+    if verdict.label == "cat":
+        return imagenet.CAT_CLASSES, group_label("cat")
+    if verdict.label == "dog":
+        return imagenet.DOG_CLASSES, group_label("dog")
+    top = int(imagenet_probabilities.argmax())  # unusual: the evidence for the most likely ImageNet class
+    return [top], class_label(top)
 
 
 def analyze_image(*, content: bytes, original_name: str, user) -> Analysis:
@@ -69,9 +88,9 @@ def analyze_image(*, content: bytes, original_name: str, user) -> Analysis:
                 user=user,
                 image=stored,
                 model_version_id=model.version_id,
-                label=prediction.zero_shot.label,
-                probabilities={"cat": prediction.zero_shot.cat, "dog": prediction.zero_shot.dog},
-                unusual_score=prediction.zero_shot.unusual_score,
+                label=prediction.verdict.label,
+                probabilities={"cat": prediction.verdict.cat, "dog": prediction.verdict.dog},
+                unusual_score=prediction.verdict.unusual_score,
                 unusual_threshold=zero_shot.UNUSUAL_THRESHOLD,
                 tags=prediction.tags,
                 explanation={

@@ -14,7 +14,9 @@ UNUSUAL_THRESHOLD = 0.932
 
 
 @dataclass(frozen=True)
-class ZeroShot:
+class Verdict:
+    """The answer shown to students, whichever model gave it."""
+
     cat: float  # P(cat | cat or dog)
     dog: float
     unusual_score: float  # 1 - (cat mass + dog mass): how little of the picture's probability is cat or dog
@@ -26,7 +28,8 @@ def cat_dog_mass(probabilities: np.ndarray) -> tuple[float, float]:
     return float(probabilities[CAT_CLASSES].sum()), float(probabilities[DOG_CLASSES].sum())
 
 
-def classify(probabilities: np.ndarray, *, threshold: float = UNUSUAL_THRESHOLD) -> ZeroShot:
+def classify(probabilities: np.ndarray, *, threshold: float = UNUSUAL_THRESHOLD) -> Verdict:
+    """Zero-shot: cat vs dog by ImageNet mass, unusual when little of it is on cats or dogs."""
     cat_mass, dog_mass = cat_dog_mass(probabilities)
     pet_mass = cat_mass + dog_mass
     unusual_score = float(np.clip(1.0 - pet_mass, 0.0, 1.0))
@@ -35,4 +38,16 @@ def classify(probabilities: np.ndarray, *, threshold: float = UNUSUAL_THRESHOLD)
         label = "unusual"
     else:
         label = "cat" if cat >= 0.5 else "dog"
-    return ZeroShot(cat=cat, dog=1.0 - cat, unusual_score=unusual_score, label=label)
+    return Verdict(cat=cat, dog=1.0 - cat, unusual_score=unusual_score, label=label)
+
+
+def with_classifier(zero_shot: Verdict, cat: float, dog: float, *, threshold: float = UNUSUAL_THRESHOLD) -> Verdict:
+    """A trained cat/dog classifier decides between cat and dog; whether the photo is unusual still
+    comes from the ImageNet network, which has seen a thousand kinds of things (ours only two)."""
+    total = cat + dog
+    p_cat = cat / total if total > 0 else 0.5
+    if zero_shot.unusual_score >= threshold:
+        label = "unusual"
+    else:
+        label = "cat" if p_cat >= 0.5 else "dog"
+    return Verdict(cat=p_cat, dog=1.0 - p_cat, unusual_score=zero_shot.unusual_score, label=label)

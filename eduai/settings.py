@@ -93,6 +93,8 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "db.sqlite3",
             "OPTIONS": {"timeout": 20},
+            # tests use a file too: an in-memory database fails concurrent access instead of waiting
+            "TEST": {"NAME": DATA_DIR / "test-db.sqlite3"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

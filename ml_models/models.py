@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -31,3 +32,21 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+
+class Activation(models.Model):
+    """Which version became active, when, by whom, and which one it replaced (for rollback)."""
+
+    version = models.ForeignKey(ModelVersion, verbose_name=_("version"), on_delete=models.CASCADE,
+                                related_name="activations")
+    previous = models.ForeignKey(ModelVersion, verbose_name=_("previous version"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+    activated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("activated by"), null=True,
+                                     blank=True, on_delete=models.SET_NULL)
+    is_rollback = models.BooleanField(_("rollback"), default=False)
+    activated_at = models.DateTimeField(_("activated"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("activation")
+        verbose_name_plural = _("activations")
+        ordering = ["-activated_at", "-id"]

@@ -6,6 +6,7 @@ running keep the session they started with.
 """
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,9 @@ import numpy as np
 import onnxruntime as ort
 
 from ml_models.artifacts import HEAD_FILE, ONNX_FILE, Manifest, load_classifier_head
+
+IMAGENET_KIND = "imagenet_zero_shot"
+log = logging.getLogger(__name__)
 
 
 class NoActiveModel(RuntimeError):
@@ -25,6 +29,7 @@ class LoadedModel:
     version_id: int | None
     name: str
     version: int
+    kind: str
     session: ort.InferenceSession
     head_kernel: np.ndarray  # (embedding, classes)
     head_bias: np.ndarray
@@ -39,7 +44,12 @@ class LoadedModel:
         options.log_severity_level = 3
         session = ort.InferenceSession(str(folder / ONNX_FILE), options, providers=["CPUExecutionProvider"])
         kernel, bias = load_classifier_head(folder / HEAD_FILE)
-        return cls(version_id, manifest.name, manifest.version, session, kernel, bias, manifest.signature)
+        return cls(version_id, manifest.name, manifest.version, manifest.kind, session, kernel, bias,
+                   manifest.signature)
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(self.signature.get("class_names", [])) if self.kind != IMAGENET_KIND else []
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -62,6 +72,8 @@ class ActiveModel:
 
     @classmethod
     def get(cls) -> LoadedModel:
+        """The active version's model; if a newly activated one cannot be loaded here, keep serving
+        the one already loaded (and say so in the log) rather than fail requests."""
         from django.conf import settings
 
         from ml_models.selectors import active_version
@@ -74,8 +86,38 @@ class ActiveModel:
             return current
         with cls._lock:
             if cls._current is None or cls._current.version_id != version.id:
-                cls._current = LoadedModel.load(settings.MODELS_DIR / version.artifact_dir, version_id=version.id)
+                try:
+                    cls._current = LoadedModel.load(settings.MODELS_DIR / version.artifact_dir, version_id=version.id)
+                except Exception:
+                    if cls._current is None:
+                        raise
+                    log.exception("could not load %s; still serving %s v%s", version, cls._current.name,
+                                  cls._current.version)
             return cls._current
+
+    @classmethod
+    def clear(cls) -> None:
+        with cls._lock:
+            cls._current = None
+
+
+class ImageNetModel:
+    """The pretrained ImageNet network, loaded once: tags and the unusual score always come from it."""
+
+    _lock = threading.Lock()
+    _current: LoadedModel | None = None
+
+    @classmethod
+    def get(cls) -> LoadedModel:
+        if cls._current is None:
+            from django.conf import settings
+
+            from ml_models import pretrained
+
+            with cls._lock:
+                if cls._current is None:
+                    cls._current = LoadedModel.load(pretrained.artifact_dir(settings.MODELS_DIR))
+        return cls._current
 
     @classmethod
     def clear(cls) -> None:

@@ -41,7 +41,8 @@ def build_tiny_model():
     embedding = keras.layers.GlobalAveragePooling2D(name="embedding")(feature_maps)
     logits = keras.layers.Dense(2, name="logits")(embedding)
     probabilities = keras.layers.Softmax(name="probabilities")(logits)
-    return keras.Model(images, {"probabilities": probabilities, "embedding": embedding, "feature_maps": feature_maps})
+    outputs = {"probabilities": probabilities, "embedding": embedding, "feature_maps": feature_maps}
+    return keras.Model(images, outputs)
 
 
 def train_tiny_model(images: np.ndarray, labels: np.ndarray):
@@ -49,7 +50,8 @@ def train_tiny_model(images: np.ndarray, labels: np.ndarray):
 
     keras.utils.set_random_seed(0)
     model = build_tiny_model()
-    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss={"probabilities": "sparse_categorical_crossentropy"})
+    model.compile(optimizer=keras.optimizers.Adam(1e-2),
+                  loss={"probabilities": "sparse_categorical_crossentropy"})
     model.fit(images, {"probabilities": labels}, batch_size=32, epochs=4, verbose=0)
     return model
 
@@ -150,7 +152,8 @@ def test_constant_schedule_prunes_to_the_target_from_the_first_update(model, tas
     from training.pipeline.prune import PruningConfig, measured_sparsity, make_prunable, pruning_callbacks
 
     (train_images, train_labels), _ = task
-    prunable = make_prunable(model, PruningConfig(target_sparsity=0.7, schedule="constant", frequency=1), steps=7)
+    config = PruningConfig(target_sparsity=0.7, schedule="constant", frequency=1)
+    prunable = make_prunable(model, config, steps=7)
     prunable.compile(optimizer="sgd", loss={"probabilities": "sparse_categorical_crossentropy"})
     prunable.fit(train_images, {"probabilities": train_labels}, batch_size=32, epochs=1, verbose=0,
                  callbacks=pruning_callbacks())

@@ -31,7 +31,7 @@ def halves_examples(tmp_path_factory):
 
 
 def test_student_pipeline_trains_exports_and_serves(halves_examples, tmp_path):
-    config = preset("smoke", image_size=48, epochs=6, cv_folds=3, class_names=("left", "right"),
+    config = preset("smoke", image_size=48, epochs=8, learning_rate=3e-3, cv_folds=3, class_names=("left", "right"),
                     augment=AugmentConfig(flip=False, rotation=0, zoom=0.05, translation=0, contrast=0.1, brightness=0))
     stages, epochs = [], []
     result = run_pipeline(config, halves_examples, tmp_path / "out", name="student", version=1,

@@ -22,7 +22,7 @@ model = LoadedModel.load(__import__("pathlib").Path(sys.argv[1]))
 prediction = services.predict(model, Image.new("RGB", (300, 200), (200, 120, 40)))
 assert Client().get("/").status_code == 200
 print(json.dumps({"loaded": sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "tf_keras", "keras", "tf2onnx")),
-                  "label": prediction.zero_shot.label}))
+                  "label": prediction.verdict.label}))
 """
 
 

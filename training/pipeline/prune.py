@@ -32,13 +32,13 @@ SCHEDULE_SHARE = 2 / 3
 
 @dataclass(frozen=True)
 class PruningConfig:
-    """How much to prune and when; steps count optimizer steps (batches), sparsity is a fraction of weights."""
+    """How much to prune and when: steps are optimizer steps (batches), sparsity a fraction of weights."""
 
     target_sparsity: float = 0.5
     begin_step: int = 0
     end_step: int | None = None  # None: computed from the number of training steps, see end_step_for
     frequency: int = 10  # steps between two updates of the pruning masks
-    schedule: str = "polynomial"  # "polynomial": sparsity grows from 0 to the target; "constant": target at once
+    schedule: str = "polynomial"  # "polynomial": from 0 up to the target; "constant": the target at once
 
     def validate(self) -> "PruningConfig":
         """Raise ValueError listing every problem; return the config itself when it is valid."""
