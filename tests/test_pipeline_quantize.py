@@ -174,3 +174,13 @@ def test_measure_artifact_compares_every_format_on_the_same_terms(
     assert results["keras"]["accuracy"] == accuracy(model, images, labels)
     assert results["onnx_int8"]["size_bytes"] < results["onnx_fp32"]["size_bytes"]
     assert results["tflite_int8"]["size_bytes"] < results["tflite_float"]["size_bytes"]
+
+
+@pytest.mark.parametrize("count", [8, 16, 32, 48])
+def test_onnx_int8_calibrates_on_any_number_of_images(onnx_files, task, tmp_path, count):
+    """onnxruntime reports "no data" when the count is a multiple of its merge chunk; ours avoids it."""
+    from training.pipeline.quantize import OnnxRunner, onnx_int8
+
+    (train_images, _), (test_images, _) = task
+    out = onnx_int8(onnx_files["fp32"], tmp_path / "int8.onnx", train_images[:count])
+    assert OnnxRunner(out).predict(test_images[:4])["probabilities"].shape == (4, 2)

@@ -37,7 +37,7 @@ def test_student_pipeline_trains_exports_and_serves(halves_examples, tmp_path):
     result = run_pipeline(config, halves_examples, tmp_path / "out", name="student", version=1,
                           on_stage=lambda stage, progress: stages.append((stage, progress)),
                           on_epoch=lambda stage, epoch, row: epochs.append(epoch))
-    assert [stage for stage, _ in stages] == list(STAGES)
+    assert [stage for stage, _ in stages] == list(STAGES)  # optimize runs even with nothing to add
     assert [progress for _, progress in stages] == sorted(progress for _, progress in stages)
     assert epochs == list(range(1, len(result.history) + 1))
     assert result.splits == {"train": 84, "validation": 18, "test": 18}
@@ -83,7 +83,7 @@ def test_transfer_pipeline_fine_tunes_lite0(tmp_path):
             images.append(np.asarray(Image.fromarray(picture[top:top + 250, left:left + 250]).resize((224, 224))))
             labels.append(label)
     examples = write_examples(tmp_path, np.stack(images), labels)
-    config = preset("lite0-finetune", class_names=("chelsea", "coffee"), epochs=2, fine_tune_epochs=1,
+    config = preset("lite0-finetune", class_names=("chelsea", "coffee"), epochs=2, fine_tune_epochs=1, quantize=False,
                     batch_size=8, cv_folds=2, validation_fraction=0.2, test_fraction=0.2)
     result = run_pipeline(config, examples, tmp_path / "out", name="lite0-ft", version=1)
     assert [row["stage"] for row in result.history][-1] == "fine_tune"
@@ -91,3 +91,23 @@ def test_transfer_pipeline_fine_tunes_lite0(tmp_path):
     assert result.cross_validation["what"].startswith("logistic-regression head")
     assert result.test_metrics["accuracy"] == 1.0
     assert result.parity["passed"]
+
+
+def test_pruned_and_quantized_artifacts_are_measured_alike(halves_examples, tmp_path):
+    config = preset("smoke", image_size=48, epochs=8, learning_rate=3e-3, quantize=True, prune_sparsity=0.5,
+                    prune_epochs=2, class_names=("left", "right"),
+                    augment=AugmentConfig(flip=False, rotation=0, zoom=0, translation=0, contrast=0, brightness=0))
+    result = run_pipeline(config, halves_examples, tmp_path / "out", name="small", version=1)
+    rows = {row["artifact"]: row for row in result.artifacts}
+    assert set(rows) == {"Keras", "ONNX", "ONNX INT8", "TFLite fp32", "TFLite dynamic-range int8 weights",
+                         "TFLite int8", "ONNX pruned 50%"}
+    for row in rows.values():
+        assert row["size_bytes"] > 0 and row["latency_p50_ms"] > 0 and 0 <= row["accuracy"] <= 1
+        assert (tmp_path / "out" / row["file"]).exists()
+    assert rows["TFLite int8"]["size_bytes"] < rows["TFLite fp32"]["size_bytes"]
+    assert rows["ONNX INT8"]["accuracy"] >= rows["ONNX"]["accuracy"] - 0.15
+    assert abs(result.pruning["measured_sparsity"] - 0.5) < 0.05
+    assert rows["ONNX pruned 50%"]["compressed_size_bytes"] < rows["ONNX"]["compressed_size_bytes"]
+    manifest = Manifest.read(tmp_path / "out")
+    manifest.verify(tmp_path / "out")
+    assert {row["file"] for row in result.artifacts} <= set(manifest.files)

@@ -44,6 +44,9 @@ class TrainingConfig:
     validation_fraction: float = 0.15
     test_fraction: float = 0.15
     cv_folds: int = 5  # 0 = no cross-validation
+    prune_sparsity: float = 0.0  # 0 = no pruning; else the fraction of conv/dense weights set to zero
+    prune_epochs: int = 2  # recovery fine-tuning while pruning
+    quantize: bool = True  # also export INT8 (ONNX, TFLite) and TFLite float/dynamic-range artifacts
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     seed: int = 0
 
@@ -75,6 +78,10 @@ class TrainingConfig:
             problems.append("fine_tune_fraction must be in [0, 1]")
         if not (0 < self.validation_fraction < 0.5 and 0 < self.test_fraction < 0.5):
             problems.append("validation_fraction and test_fraction must be in (0, 0.5)")
+        if not 0 <= self.prune_sparsity <= 0.95:
+            problems.append("prune_sparsity must be between 0 (off) and 0.95")
+        if self.prune_sparsity and self.prune_epochs < 1:
+            problems.append("prune_epochs must be at least 1 when pruning")
         if self.cv_folds == 1 or not 0 <= self.cv_folds <= 10:
             problems.append("cv_folds must be 0 (off) or between 2 and 10")
         return problems + self.augment.errors()
@@ -115,7 +122,7 @@ PRESETS: dict[str, TrainingConfig] = {
         family="student_cnn", image_size=128, epochs=30, learning_rate=1e-3, patience=5, dropout=0.3, cv_folds=0,
     ),
     "smoke": TrainingConfig(  # seconds, for tests and a first look
-        family="student_cnn", image_size=64, epochs=2, batch_size=16, patience=0, cv_folds=0,
+        family="student_cnn", image_size=64, epochs=2, batch_size=16, patience=0, cv_folds=0, quantize=False,
     ),
 }
 

@@ -144,8 +144,9 @@ def compressed_size(artifact: str | Path | bytes) -> int:
 
 def _with_probability_targets(dataset: tf.data.Dataset | None) -> tf.data.Dataset | None:
     # The model has three outputs but only "probabilities" has a loss: labels go to that output by name.
-    if dataset is None:
-        return None
+    # Datasets from data.make_dataset already carry them so; plain (images, labels) ones get mapped.
+    if dataset is None or isinstance(dataset.element_spec[1], dict):
+        return dataset
     return dataset.map(lambda images, labels: (images, {"probabilities": labels}))
 
 

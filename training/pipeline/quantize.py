@@ -118,6 +118,18 @@ class _ImageReader(CalibrationDataReader):
         return next(self._feeds, None)
 
 
+def _calibration_options(count: int) -> dict:
+    """Merge activation ranges every ~16 images so calibrating on many large images stays within memory.
+
+    onnxruntime 1.32 finds "no data" when the image count is a multiple of that chunk (nothing is left
+    after the last merge), so pick a chunk that does not divide the count; small sets stay whole.
+    """
+    if count <= 16:
+        return {}
+    chunk = next(size for size in range(16, 8, -1) if count % size)
+    return {"CalibMaxIntermediateOutputs": chunk}
+
+
 def onnx_int8(fp32_onnx_path: str | Path, out_path: str | Path, calibration_images: np.ndarray) -> Path:
     """Statically quantize an ONNX graph to INT8 (QDQ, per-channel weights), calibrated on uint8 images.
 
@@ -139,8 +151,7 @@ def onnx_int8(fp32_onnx_path: str | Path, out_path: str | Path, calibration_imag
             # uint8 activations and int8 weights: onnxruntime's recommendation for x86 CPUs
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
-            # ranges are merged every 16 images, so calibrating on many large images stays within memory
-            extra_options={"CalibMaxIntermediateOutputs": 16},
+            extra_options=_calibration_options(len(calibration_images)),
         )
     return Path(out_path)
 

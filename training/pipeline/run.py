@@ -18,14 +18,15 @@ import tf_keras as keras  # noqa: E402
 
 from ml_models.artifacts import HEAD_FILE, ONNX_FILE, ArtifactError, Manifest, save_classifier_head, sha256_of  # noqa: E402
 from ml_models.export import check_parity, export_onnx  # noqa: E402
-from training.pipeline import cv, evaluate, models, train  # noqa: E402
+from training.pipeline import cv, evaluate, models, prune, quantize, train  # noqa: E402
 from training.pipeline.augment import build_augmentation  # noqa: E402
 from training.pipeline.config import TrainingConfig  # noqa: E402
 from training.pipeline.data import Example, Splits, load_images, make_dataset, split_by_hash  # noqa: E402
 
 KERAS_WEIGHTS_FILE = "keras.weights.h5"
 KIND = "classifier"
-STAGES = ("data", "cross_validation", "fit", "evaluate", "export")
+STAGES = ("data", "cross_validation", "fit", "evaluate", "export", "optimize")
+REPRESENTATIVE_IMAGES = 100  # training images used to calibrate INT8 ranges
 
 StageCallback = Callable[[str, float], None]  # (stage, overall progress 0..1)
 
@@ -39,6 +40,8 @@ class PipelineResult:
     cross_validation: dict | None
     test_metrics: dict
     parity: dict
+    artifacts: list[dict] = field(default_factory=list)  # size, latency and accuracy of every export
+    pruning: dict | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
     manifest: Manifest | None = None
 
@@ -119,6 +122,10 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
     if not parity.passed:
         raise ArtifactError(f"the ONNX export disagrees with Keras: {parity.as_dict()}")
 
+    stages.start("optimize")
+    artifacts, pruning = _optimized_artifacts(config, model, output_dir, train_images, train_data, val_data,
+                                              test_images, test_labels)
+
     result = PipelineResult(
         config=config,
         splits=splits.sizes(),
@@ -127,19 +134,64 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
         cross_validation=cross_validation,
         test_metrics=test_metrics,
         parity=parity.as_dict(),
+        artifacts=artifacts,
+        pruning=pruning,
         timings_s=stages.done(),
     )
     result.manifest = Manifest(
         name=name,
         version=version,
         kind=KIND,
-        files={file: sha256_of(output_dir / file) for file in (ONNX_FILE, HEAD_FILE, KERAS_WEIGHTS_FILE)},
+        files={file: sha256_of(output_dir / file)
+               for file in (ONNX_FILE, HEAD_FILE, KERAS_WEIGHTS_FILE, *(a["file"] for a in artifacts))},
         signature=signature(config),
         metrics={"test": test_metrics, "cross_validation": cross_validation, "parity": result.parity,
-                 "splits": result.splits, "history": history.rows, "timings_s": result.timings_s},
+                 "splits": result.splits, "history": history.rows, "timings_s": result.timings_s,
+                 "overfitting_epoch": result.overfitting_epoch, "artifacts": artifacts, "pruning": pruning},
     )
     result.manifest.write(output_dir)
     return result
+
+
+def _optimized_artifacts(config, model, folder: Path, train_images, train_data, val_data, test_images,
+                         test_labels) -> tuple[list[dict], dict | None]:
+    """Write the smaller variants and measure every artifact with the same harness on the test split:
+    size in bytes, batch-1 latency p50 in ms, accuracy."""
+    rows = []
+
+    def measure(name, fmt, precision, predict_fn, file_name, **extra):
+        row = quantize.measure_artifact(predict_fn, test_images, test_labels, artifact=folder / file_name)
+        rows.append({"artifact": name, "format": fmt, "precision": precision, "file": file_name, **row, **extra})
+
+    measure("Keras", "keras", "fp32", quantize.keras_predict_fn(model), KERAS_WEIGHTS_FILE)
+    measure("ONNX", "onnx", "fp32", quantize.OnnxRunner(folder / ONNX_FILE).predict, ONNX_FILE)
+    if config.quantize:
+        representative = train_images[:REPRESENTATIVE_IMAGES]
+        quantize.onnx_int8(folder / ONNX_FILE, folder / "model_int8.onnx", representative)
+        measure("ONNX INT8", "onnx", "int8", quantize.OnnxRunner(folder / "model_int8.onnx").predict, "model_int8.onnx")
+        for file_name, precision, convert in (
+            ("model_float.tflite", "fp32", lambda: quantize.tflite_float(model)),
+            ("model_dynamic.tflite", "dynamic-range int8 weights", lambda: quantize.tflite_dynamic_range(model)),
+            ("model_int8.tflite", "int8", lambda: quantize.tflite_int8(model, representative)),
+        ):
+            content = convert()
+            (folder / file_name).write_bytes(content)
+            measure(f"TFLite {precision}", "tflite", precision, quantize.TfliteRunner(content).predict, file_name)
+    pruning = None
+    if config.prune_sparsity:
+        steps = int(train_data.cardinality()) * config.prune_epochs
+        # masks are updated every 10 steps on real datasets, more often on tiny ones so the schedule fits
+        schedule = prune.PruningConfig(target_sparsity=config.prune_sparsity, frequency=max(1, min(10, steps // 8)))
+        pruned, pruning = prune.prune_and_finetune(
+            model, schedule, train_data, val_data,
+            epochs=config.prune_epochs, learning_rate=min(config.learning_rate, config.fine_tune_learning_rate * 10),
+        )
+        export_onnx(pruned, folder / "model_pruned.onnx")
+        measure(f"ONNX pruned {config.prune_sparsity:.0%}", "onnx", "fp32 pruned",
+                quantize.OnnxRunner(folder / "model_pruned.onnx").predict, "model_pruned.onnx",
+                compressed_size_bytes=prune.compressed_size(folder / "model_pruned.onnx"))
+        rows[1]["compressed_size_bytes"] = prune.compressed_size(folder / ONNX_FILE)
+    return rows, pruning
 
 
 def signature(config: TrainingConfig) -> dict:
