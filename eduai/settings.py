@@ -15,7 +15,7 @@ def _env_flag(name: str, default: bool = False) -> bool:
 
 DATA_DIR = Path(os.environ.get("EDUAI_DATA_DIR", BASE_DIR / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
-MODELS_DIR = DATA_DIR / "models"
+MODELS_DIR = Path(os.environ.get("EDUAI_MODELS_DIR", DATA_DIR / "models")).resolve()
 SHARED_DATASETS_DIR = Path(os.environ.get("EDUAI_SHARED_DATASETS", BASE_DIR.parent / "shared" / "datasets"))
 
 
@@ -118,7 +118,7 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
-MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("EDUAI_MEDIA_DIR", DATA_DIR / "media")).resolve()
 MEDIA_URL = "/media/"  # media is served by permission-checked views, never as public files
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

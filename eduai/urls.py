@@ -5,10 +5,20 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from classifier.urls import api_urlpatterns as classifier_api
+from ml_models import api as models_api
+from training import api as training_api
 
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     *classifier_api,
+    path("training-runs/", training_api.RunListCreateApi.as_view(), name="training-runs"),
+    path("training-runs/<int:pk>/", training_api.RunDetailApi.as_view(), name="training-run-detail"),
+    path("training-runs/<int:pk>/cancel/", training_api.RunCancelApi.as_view(), name="training-run-cancel"),
+    path("models/", models_api.ModelListApi.as_view(), name="models"),
+    path("models/rollback/", models_api.ModelRollbackApi.as_view(), name="model-rollback"),
+    path("models/<int:pk>/", models_api.ModelDetailApi.as_view(), name="model-detail"),
+    path("models/<int:pk>/activate/", models_api.ModelActivateApi.as_view(), name="model-activate"),
+    path("models/<int:pk>/files/<str:file_name>", models_api.ModelFileApi.as_view(), name="model-file"),
 ]
 
 urlpatterns = [
