@@ -7,7 +7,7 @@ EDUAI_PORT ?= 8000
 export TF_USE_LEGACY_KERAS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: run test bench install models messages clean
+.PHONY: run test bench bench-train install models messages clean
 
 install: $(VENV)/.installed static/vendor/.installed
 
@@ -23,8 +23,9 @@ node_modules/.installed: package.json package-lock.json
 
 # Front-end libraries are served from our own static files: the app works offline.
 static/vendor/.installed: node_modules/.installed
-	rm -rf static/vendor && mkdir -p static/vendor/bootstrap
+	rm -rf static/vendor && mkdir -p static/vendor/bootstrap static/vendor/chartjs
 	cp -r node_modules/bootstrap/dist/css node_modules/bootstrap/dist/js static/vendor/bootstrap/
+	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chartjs/
 	touch $@
 
 models: install
@@ -45,6 +46,9 @@ test: install models
 
 bench: install models
 	$(PY) -m bench.analyze
+
+bench-train: install models
+	$(PY) -m bench.train
 
 # Regenerate the translation catalogues after changing user-visible strings (needs GNU gettext).
 messages: install

@@ -23,6 +23,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", include("classifier.urls")),
+    path("training/", include("training.urls")),
+    path("models/", include("ml_models.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

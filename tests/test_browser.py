@@ -6,6 +6,9 @@ import pytest
 from django.db import connections
 from PIL import Image
 
+from tests.test_training_api import labelled, people  # noqa: F401 - fixtures
+from tests.test_training_pages import finished_run  # noqa: F401 - fixture
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -97,3 +100,21 @@ def _session_for(user) -> str:
     client = Client()
     client.force_login(user)
     return client.cookies["sessionid"].value
+
+
+@pytest.mark.tensorflow
+def test_run_page_draws_curves_results_and_comparison(
+    live_server, transactional_db, finished_run, people, artifacts_dir, browser_page
+):
+    page = browser_page
+    page.context.add_cookies([{"name": "sessionid", "value": _session_for(people["student"]), "url": live_server.url}])
+    page.goto(f"{live_server.url}/training/{finished_run.pk}/")
+    page.wait_for_selector("#results:not(.d-none)")
+    assert page.get_attribute("#status", "data-status") == "succeeded"
+    assert page.text_content("#status") == "completado"
+    assert page.evaluate("Chart.getChart('loss-chart').data.datasets.map(d => d.data.length)") == [16, 16]
+    assert page.locator("#confusion tbody tr").count() == 2
+    assert page.locator("#artifacts tbody tr").count() == 2  # Keras and ONNX (no quantization asked)
+    assert "exactitud" in page.text_content("#test-summary")
+    assert not page.is_visible("#cancel-form")
+    page.screenshot(path=str(artifacts_dir / "training-run-es.png"), full_page=True)

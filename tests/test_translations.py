@@ -13,8 +13,12 @@ def test_catalogue_is_complete_and_compiled(language):
     po = polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
     assert len(po) > 50
     assert po.untranslated_entries() == [] and po.fuzzy_entries() == []
-    compiled = {entry.msgid: entry.msgstr for entry in polib.mofile(str(LOCALE / language / "LC_MESSAGES" / "django.mo"))}
-    assert {entry.msgid: entry.msgstr for entry in po.translated_entries()} == {k: v for k, v in compiled.items() if k}
+    def pairs(entries):
+        return {entry.msgid: entry.msgstr_plural.get(0, entry.msgstr) if entry.msgid_plural else entry.msgstr
+                for entry in entries if entry.msgid}
+
+    compiled = polib.mofile(str(LOCALE / language / "LC_MESSAGES" / "django.mo"))
+    assert pairs(po.translated_entries()) == pairs(compiled)
 
 
 def test_spanish_placeholders_match_english():
@@ -23,4 +27,6 @@ def test_spanish_placeholders_match_english():
     po = polib.pofile(str(LOCALE / "es" / "LC_MESSAGES" / "django.po"))
     placeholder = re.compile(r"%\(\w+\)[.\d]*[sdf]")
     for entry in po.translated_entries():
-        assert sorted(placeholder.findall(entry.msgid)) == sorted(placeholder.findall(entry.msgstr)), entry.msgid
+        translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+        for translation in translations:
+            assert sorted(placeholder.findall(entry.msgid)) == sorted(placeholder.findall(translation)), entry.msgid

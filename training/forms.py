@@ -1,0 +1,47 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from training.pipeline.config import PRESETS, TrainingConfig
+
+
+class StartRunForm(forms.Form):
+    """The settings a teacher most often changes; everything else comes from the preset."""
+
+    preset = forms.ChoiceField(label=_("Starting point"), choices=[
+        ("lite0-finetune", _("Transfer learning: EfficientNet-Lite0, head then fine-tuning")),
+        ("student-cnn", _("Small CNN trained from scratch")),
+    ])
+    epochs = forms.IntegerField(label=_("Epochs"), min_value=1, max_value=200, required=False,
+                                help_text=_("Head epochs for transfer learning."))
+    dropout = forms.FloatField(label=_("Dropout"), min_value=0, max_value=0.9, required=False)
+    l2 = forms.FloatField(label=_("L2 regularisation"), min_value=0, max_value=1, required=False)
+    patience = forms.IntegerField(label=_("Early stopping patience (0 = off)"), min_value=0, max_value=50,
+                                  required=False)
+    cv_folds = forms.IntegerField(label=_("Cross-validation folds (0 = off)"), min_value=0, max_value=10,
+                                  required=False)
+    prune_sparsity = forms.FloatField(label=_("Pruning: fraction of weights set to zero (0 = off)"), min_value=0,
+                                      max_value=0.95, required=False)
+    quantize = forms.BooleanField(label=_("Export INT8 and TFLite versions"), required=False, initial=True)
+    augment = forms.BooleanField(label=_("Data augmentation"), required=False, initial=True)
+
+    def config(self) -> TrainingConfig:
+        """The preset with the fields the teacher filled in; ValueError if they do not fit together."""
+        data = self.cleaned_data
+        base = PRESETS[data["preset"]]
+        overrides = {name: data[name] for name in ("epochs", "dropout", "l2", "patience", "cv_folds", "prune_sparsity")
+                     if data.get(name) is not None}
+        overrides["quantize"] = data["quantize"]
+        merged = {**base.to_dict(), **overrides}
+        if not data["augment"]:
+            merged["augment"] = {"flip": False, "rotation": 0, "zoom": 0, "translation": 0, "contrast": 0,
+                                 "brightness": 0}
+        return TrainingConfig.from_dict(merged)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                self.config()
+            except ValueError as error:
+                raise forms.ValidationError(str(error)) from error
+        return cleaned

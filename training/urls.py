@@ -1,0 +1,11 @@
+from django.urls import path
+
+from training import views
+
+app_name = "training"
+
+urlpatterns = [
+    path("", views.runs_page, name="runs"),
+    path("<int:pk>/", views.run_page, name="run"),
+    path("<int:pk>/cancel/", views.cancel_run, name="cancel"),
+]
