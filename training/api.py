@@ -1,13 +1,20 @@
+from dataclasses import asdict
+
+from celery.result import AsyncResult
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from classifier.selectors import analysis_of
 from eduai.api_errors import ApiError
 from eduai.permissions import ReadOrTeacher
 from training import services
 from training.models import TrainingRun
-from training.serializers import RunInput, RunOutput
+from training.pipeline.config import AugmentConfig
+from training.serializers import PreviewInput, PreviewOutput, RunInput, RunOutput
+from training.tasks import augmentation_preview
 
 
 class RunListCreateApi(generics.ListAPIView):
@@ -44,3 +51,32 @@ class RunCancelApi(APIView):
         except services.RunRefused as refused:
             raise ApiError(code="run_finished", detail=str(refused), status_code=status.HTTP_409_CONFLICT) from refused
         return Response(RunOutput(run).data)
+
+
+class AugmentationPreviewApi(APIView):
+    """Ask the worker for augmented versions of one of your pictures; poll the result."""
+
+    @extend_schema(request=PreviewInput, responses={202: PreviewOutput})
+    def post(self, request):
+        data = PreviewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        analysis = analysis_of(user=request.user, pk=data.validated_data["analysis"])
+        if analysis is None:
+            raise ApiError(code="not_found", detail=_("That analysis does not exist or is not yours."),
+                           status_code=status.HTTP_404_NOT_FOUND)
+        augment = AugmentConfig(**data.validated_data.get("augment", {}))
+        if augment.errors():
+            raise ApiError(code="invalid", detail="; ".join(augment.errors()))
+        task = augmentation_preview.delay(analysis.image_id, asdict(augment), seed=data.validated_data["seed"])
+        return Response({"task_id": task.id, "status": "pending", "images": []}, status=status.HTTP_202_ACCEPTED)
+
+
+class AugmentationPreviewResultApi(APIView):
+    @extend_schema(responses={200: PreviewOutput})
+    def get(self, request, task_id: str):
+        result = AsyncResult(task_id, app=augmentation_preview.app)
+        if result.failed():
+            return Response({"task_id": task_id, "status": "failed", "images": []})
+        if not result.ready():
+            return Response({"task_id": task_id, "status": "pending", "images": []})
+        return Response({"task_id": task_id, "status": "done", "images": result.get()})

@@ -28,3 +28,26 @@ class RunOutput(serializers.ModelSerializer):
 
     def get_dataset_size(self, run) -> int:
         return len(run.dataset)
+
+
+class AugmentInput(serializers.Serializer):
+    """Any subset of AugmentConfig's fields; the rest keep their defaults, and limits are checked there."""
+
+    flip = serializers.BooleanField(required=False)
+    rotation = serializers.FloatField(required=False, help_text="fraction of a full turn")
+    zoom = serializers.FloatField(required=False)
+    translation = serializers.FloatField(required=False)
+    contrast = serializers.FloatField(required=False)
+    brightness = serializers.FloatField(required=False)
+
+
+class PreviewInput(serializers.Serializer):
+    analysis = serializers.IntegerField(help_text="One of your analyses: its picture is augmented.")
+    augment = AugmentInput(required=False)
+    seed = serializers.IntegerField(min_value=0, max_value=10_000, default=0)
+
+
+class PreviewOutput(serializers.Serializer):
+    task_id = serializers.CharField()
+    status = serializers.ChoiceField(choices=["pending", "done", "failed"])
+    images = serializers.ListField(child=serializers.CharField(), help_text="PNG data URLs")

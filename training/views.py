@@ -7,7 +7,9 @@ from django.views.decorators.http import require_POST
 from eduai.permissions import is_teacher
 from training import services
 from training.forms import StartRunForm
+from classifier.selectors import analyses_of
 from training.models import TrainingRun
+from training.pipeline.config import AugmentConfig
 
 
 @login_required
@@ -59,3 +61,13 @@ def cancel_run(request, pk: int):
         except services.RunRefused as refused:
             messages.error(request, str(refused))
     return redirect("training:run", pk=pk)
+
+
+@login_required
+def augmentation_page(request):
+    """Pick one of your pictures and see what each augmentation does to it (computed by the worker)."""
+    return render(request, "training/augmentation.html", {
+        "analyses": analyses_of(user=request.user)[:24],
+        "defaults": AugmentConfig(),
+        "js_strings": {"working": _("The worker is preparing the pictures…"), "failed": _("It did not work. Try again.")},
+    })
