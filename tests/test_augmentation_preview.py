@@ -37,6 +37,7 @@ def test_page_lists_your_pictures(client, student, active_model, api):
     analyse(api)
     html = client.get("/training/augmentation/").content.decode()
     assert 'id="augment-form"' in html and "g.jpg" in html
+    assert 'id="zoom" name="zoom" value="0.1"' in html  # not "0,1": number inputs need a dot in every language
 
 
 @pytest.mark.tensorflow

@@ -21,7 +21,7 @@ function showImages(urls) {
     column.className = "col";
     const image = document.createElement("img");
     image.src = url;
-    image.className = "img-fluid rounded border augmented";
+    image.className = "w-100 rounded border augmented";
     image.alt = "";
     column.append(image);
     return column;
