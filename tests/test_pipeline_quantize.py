@@ -5,25 +5,12 @@ import time
 import numpy as np
 import pytest
 
-from tests.test_pipeline_prune import accuracy, make_task, train_tiny_model
+from tests.test_pipeline_prune import accuracy, model, task  # noqa: F401 - the shared tiny model and task
 
 pytestmark = pytest.mark.tensorflow
 
 MIN_AGREEMENT = 0.95
 OUTPUT_NAMES = {"probabilities", "embedding", "feature_maps"}
-
-
-@pytest.fixture(scope="module")
-def task():
-    return make_task(200, seed=0), make_task(100, seed=1)
-
-
-@pytest.fixture(scope="module")
-def model(task):
-    (train_images, train_labels), (test_images, test_labels) = task
-    model = train_tiny_model(train_images, train_labels)
-    assert accuracy(model, test_images, test_labels) >= 0.95, "the tiny model must learn first"
-    return model
 
 
 @pytest.fixture(scope="module")
