@@ -130,7 +130,9 @@ def test_no_active_model_is_a_clear_503(api, db, media_root):
 
 def test_openapi_schema_documents_the_analysis_endpoints(client):
     schema = client.get("/api/schema/?format=json").json()
-    assert {"/api/v1/analyses/", "/api/v1/analyses/{id}/", "/api/v1/auth/token/"} <= set(schema["paths"])
+    assert {"/api/v1/analyses/", "/api/v1/analyses/{id}/", "/api/v1/auth/token/", "/api/v1/training-runs/",
+            "/api/v1/training-runs/{id}/cancel/", "/api/v1/models/{id}/activate/", "/api/v1/models/rollback/",
+            "/api/v1/models/{id}/files/{file_name}", "/api/v1/augmentation-previews/"} <= set(schema["paths"])
     post = schema["paths"]["/api/v1/analyses/"]["post"]
     assert {"201", "400", "413", "415"} <= set(post["responses"])
     docs = client.get("/api/docs/")

@@ -8,6 +8,7 @@ from PIL import Image
 from ml_models.artifacts import Manifest
 from ml_models.models import ModelVersion
 from training.models import TrainingRun
+from training.services import execute_run
 from tests.test_pipeline_training import halves
 
 pytestmark = pytest.mark.tensorflow
@@ -43,6 +44,9 @@ def test_train_registers_a_new_inactive_version_with_its_dataset(active_model, l
     assert [row["epoch"] for row in run.history] == [1, 2, 3, 4, 5]
     assert version.metrics["splits"] == {"train": 56, "validation": 12, "test": 12}
     assert version.metrics["labels"] == 80
+
+    assert execute_run(run.pk).model_version == version  # running the task again changes nothing
+    assert ModelVersion.objects.filter(name="student-cnn").count() == 1
 
     call_command("train", "--config", str(config), verbosity=0)
     assert ModelVersion.objects.filter(name="student-cnn").count() == 2  # the next run is v2
