@@ -179,6 +179,9 @@ def _optimized_artifacts(config, model, folder: Path, train_images, train_data, 
             measure(f"TFLite {precision}", "tflite", precision, quantize.TfliteRunner(content).predict, file_name)
     pruning = None
     if config.prune_sparsity:
+        if config.family == "lite0_transfer":
+            # frozen layers would be zeroed with no chance to recover: let every weight adapt (BatchNorm stays frozen)
+            models.set_trainable_top(model, 1.0)
         steps = int(train_data.cardinality()) * config.prune_epochs
         # masks are updated every 10 steps on real datasets, more often on tiny ones so the schedule fits
         schedule = prune.PruningConfig(target_sparsity=config.prune_sparsity, frequency=max(1, min(10, steps // 8)))
