@@ -24,6 +24,8 @@ def test_round_trip_through_plain_data():
     ({"class_names": ["cat", "cat"]}, "class_names"),
     ({"family": "lite0_transfer", "image_size": 128}, "224"),
     ({"augment": {"zoom": 2.0}}, "augment.zoom"),
+    ({"prune_schedule": "cubic"}, "prune_schedule"),
+    ({"prune_sparsity": 0.99}, "prune_sparsity"),
 ])
 def test_invalid_settings_are_named(change, message):
     with pytest.raises(ValueError, match=message):

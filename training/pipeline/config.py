@@ -46,6 +46,7 @@ class TrainingConfig:
     cv_folds: int = 5  # 0 = no cross-validation
     prune_sparsity: float = 0.0  # 0 = no pruning; else the fraction of conv/dense weights set to zero
     prune_epochs: int = 2  # recovery fine-tuning while pruning
+    prune_schedule: str = "polynomial"  # "polynomial": sparsity grows to the target; "constant": target at once
     quantize: bool = True  # also export INT8 (ONNX, TFLite) and TFLite float/dynamic-range artifacts
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     seed: int = 0
@@ -80,6 +81,8 @@ class TrainingConfig:
             problems.append("validation_fraction and test_fraction must be in (0, 0.5)")
         if not 0 <= self.prune_sparsity <= 0.95:
             problems.append("prune_sparsity must be between 0 (off) and 0.95")
+        if self.prune_schedule not in ("polynomial", "constant"):
+            problems.append("prune_schedule must be polynomial or constant")
         if self.prune_sparsity and self.prune_epochs < 1:
             problems.append("prune_epochs must be at least 1 when pruning")
         if self.cv_folds == 1 or not 0 <= self.cv_folds <= 10:

@@ -184,7 +184,8 @@ def _optimized_artifacts(config, model, folder: Path, train_images, train_data, 
             models.set_trainable_top(model, 1.0)
         steps = int(train_data.cardinality()) * config.prune_epochs
         # masks are updated every 10 steps on real datasets, more often on tiny ones so the schedule fits
-        schedule = prune.PruningConfig(target_sparsity=config.prune_sparsity, frequency=max(1, min(10, steps // 8)))
+        schedule = prune.PruningConfig(target_sparsity=config.prune_sparsity, schedule=config.prune_schedule,
+                                       frequency=max(1, min(10, steps // 8)))
         pruned, pruning = prune.prune_and_finetune(
             model, schedule, train_data, val_data,
             epochs=config.prune_epochs, learning_rate=min(config.learning_rate, config.fine_tune_learning_rate * 10),
