@@ -468,11 +468,11 @@ def render_section(results: dict) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace (or append) the section in `path`, keeping every other `## ` section as it is."""
+def write_section(path: Path, section: str, heading: str = SECTION_HEADING) -> None:
+    """Replace (or append) the section under `heading` in `path`, keeping every other `## ` section."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     lines = text.splitlines(keepends=True)
-    starts = [i for i, line in enumerate(lines) if line.rstrip() == SECTION_HEADING]
+    starts = [i for i, line in enumerate(lines) if line.rstrip() == heading]
     if not starts:
         body = text.rstrip("\n") + "\n\n" + section
     else:

@@ -26,6 +26,7 @@ import hashlib
 import math
 import os
 import shutil
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from bench import analyze  # noqa: E402
-from bench.analyze import machine_info, pct, summary, table, wilson_interval  # noqa: E402
+from bench.analyze import machine_info, pct, summary, table, wilson_interval, write_section  # noqa: E402
 from training.pipeline.config import TrainingConfig, preset  # noqa: E402
 from training.pipeline.data import Example, split_by_hash  # noqa: E402
 
@@ -421,6 +422,11 @@ def render_pruning(results: dict) -> list[str]:
         table(["target sparsity", "measured sparsity", "ONNX size (MB)", "unpruned gzip (MB)", "pruned gzip (MB)",
                "gzip vs unpruned", "unpruned test accuracy", "pruned test accuracy", "change (points)",
                "latency p50 (ms)"], rows),
+        "Recovery epochs while pruning (the schedule raises sparsity from 0 to the target over the first "
+        "two thirds of the steps); accuracy is on augmented training batches, val_accuracy on the validation split:",
+        table(["run", "epoch", "loss", "accuracy", "val_loss", "val_accuracy"],
+              [[label, row["epoch"], fmt(row.get("loss")), fmt(row.get("accuracy")), fmt(row.get("val_loss")),
+                fmt(row.get("val_accuracy"))] for label, run in runs for row in prune_history_rows(run)]),
     ]
 
 
@@ -433,9 +439,15 @@ def render_student(results: dict) -> list[str]:
     ran = len(r.history)
     stopped = ("stopped early by validation loss (patience "
                f"{r.config.patience}, best weights kept)" if ran < plan.epochs else "ran every planned epoch")
-    overfit = (f"epoch **{r.overfitting_epoch}** (validation loss only rose after it)" if r.overfitting_epoch
-               else "none: validation loss was lowest at the last epoch")
+    overfit = (f"validation loss was lowest at epoch **{r.overfitting_epoch}** and never lower afterwards "
+               "(`overfitting_epoch`)" if r.overfitting_epoch
+               else "validation loss was lowest at the last epoch (no `overfitting_epoch`)")
     within = "within" if student.wall_s <= plan.budget_s else "**over**"
+    if ran < plan.epochs:
+        within += (f" the budget: early stopping, not the budget, ended the run, after "
+                   f"{pct(student.wall_s / plan.budget_s)} of it")
+    else:
+        within += " the budget"
     return [
         f"### 3. Student CNN from scratch, {plan.budget_s / 60:.0f}-minute budget",
         f"Preset `{STUDENT_PRESET}` ({r.config.image_size}x{r.config.image_size} input, "
@@ -448,7 +460,7 @@ def render_student(results: dict) -> list[str]:
         "later epoch)). A `should_stop` budget was not used: it raises `Cancelled`, which abandons the export.",
         f"Result: test accuracy **{accuracy_with_ci(test['accuracy'], test['count'])}**, ROC AUC "
         f"{fmt(test['roc_auc'])}; **{ran} epochs** run ({stopped}); wall time **{student.wall_s:.0f} s** "
-        f"({student.wall_s / 60:.1f} min, {within} the budget); validation loss started rising after {overfit}.",
+        f"({student.wall_s / 60:.1f} min, {within}); {overfit}.",
         stage_table(student),
         class_table(test),
         artifact_table(student),
@@ -480,17 +492,6 @@ def render_section(results: dict) -> str:
         *render_student(results),
     ]
     return "\n\n".join(blocks) + "\n"
-
-
-def write_training_section(path: Path, section: str) -> None:
-    """Replace only this section of `path` with bench.analyze.write_section, which finds the section by
-    its module's SECTION_HEADING: that name is pointed at this heading for the call, then restored."""
-    previous = analyze.SECTION_HEADING
-    analyze.SECTION_HEADING = SECTION_HEADING
-    try:
-        analyze.write_section(path, section)
-    finally:
-        analyze.SECTION_HEADING = previous
 
 
 def print_summary(results: dict, doc_path: Path) -> None:
@@ -531,11 +532,26 @@ def versions() -> dict[str, str]:
     return found
 
 
+def code_version() -> str:
+    """The git commit of the code measured, and which pipeline files differ from it (uncommitted)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--", "training", "ml_models"], cwd=root,
+                                 capture_output=True, text=True, check=True).stdout.split("\n")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    files = [line[3:] for line in changed if line.strip()]
+    return f"`{commit}`" + (f" + uncommitted changes in {', '.join(files)}" if files else "")
+
+
 def run(limit: int | None = None, student_budget_s: float = STUDENT_BUDGET_S) -> dict:
     """The three runs (and the student probe), in order, each on the same examples and split."""
     started = time.perf_counter()
     machine = machine_info()  # before the runs, so the load average is other processes' load
     machine.update(versions())
+    machine["code (git)"] = code_version()
     examples = load_examples(catsdogs_dir(), limit)
     full_config = preset(FULL_PRESET, class_names=CLASS_NAMES, **FULL_OVERRIDES)
     print(f"bench-train: {len(examples)} photos; output in {OUTPUT_DIR} (deleted at the end)", flush=True)
@@ -572,7 +588,7 @@ def main() -> None:
     parser.add_argument("--doc", type=Path, default=DOC_PATH, help="Markdown file to write (default %(default)s)")
     args = parser.parse_args()
     results = run(args.limit, args.student_budget)
-    write_training_section(args.doc, render_section(results))
+    write_section(args.doc, render_section(results), heading=SECTION_HEADING)
     print_summary(results, args.doc)
 
 

@@ -35,3 +35,11 @@ def test_only_its_own_section_of_the_doc_is_replaced(tmp_path):
     bench.write_section(doc, "## Analyze (make bench)\n\nnew\n")
     text = doc.read_text()
     assert "old" not in text and "new" in text and "keep me" in text and "keep too" in text
+
+
+def test_a_named_section_is_replaced_and_the_analyze_one_kept(tmp_path):
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\n## Analyze (make bench)\n\nanalyze\n\n## Training (make bench-train)\n\nold\n")
+    bench.write_section(doc, "## Training (make bench-train)\n\nnew\n", heading="## Training (make bench-train)")
+    text = doc.read_text()
+    assert "analyze" in text and "new" in text and "old" not in text
