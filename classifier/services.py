@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,42 +75,49 @@ def analyze_image(*, content: bytes, original_name: str, user) -> Analysis:
     decode_ms = (time.perf_counter() - started) * 1000
     model = ActiveModel.get()
     prediction = predict(model, image.rgb)
+    with files_removed_on_failure() as written, transaction.atomic():
+        stored = store_image(image, original_name=original_name, user=user, written=written)
+        # same picture + same model = same heatmap: written once, shared by its analyses
+        heatmap_name = f"heatmaps/v{model.version_id}/{stored.sha256[:2]}/{stored.sha256}.png"
+        if not default_storage.exists(heatmap_name):
+            png = explain.heatmap_png(prediction.cam_grid, (image.width, image.height))
+            heatmap_name = default_storage.save(heatmap_name, ContentFile(png))
+            written.append(heatmap_name)
+        analysis = Analysis.objects.create(
+            user=user,
+            image=stored,
+            model_version_id=model.version_id,
+            label=prediction.verdict.label,
+            probabilities={"cat": prediction.verdict.cat, "dog": prediction.verdict.dog},
+            unusual_score=prediction.verdict.unusual_score,
+            unusual_threshold=zero_shot.UNUSUAL_THRESHOLD,
+            tags=prediction.tags,
+            explanation={
+                "method": "CAM",
+                "explained": prediction.explained,
+                "grid": np.round(prediction.cam_grid, 3).tolist(),
+            },
+            heatmap=heatmap_name,
+            timings_ms={
+                "decode": round(decode_ms, 2),
+                "inference": round(prediction.inference_ms, 2),
+                "total": round((time.perf_counter() - started) * 1000, 2),  # up to the database write
+            },
+        )
+    return analysis
+
+
+@contextmanager
+def files_removed_on_failure():
+    """Yields a list for the names of files stored inside the block; if the block fails they are
+    deleted again, so rejected or failed work leaves no file behind."""
     written: list[str] = []
     try:
-        with transaction.atomic():
-            stored = store_image(image, original_name=original_name, user=user, written=written)
-            # same picture + same model = same heatmap: written once, shared by its analyses
-            heatmap_name = f"heatmaps/v{model.version_id}/{stored.sha256[:2]}/{stored.sha256}.png"
-            if not default_storage.exists(heatmap_name):
-                png = explain.heatmap_png(prediction.cam_grid, (image.width, image.height))
-                heatmap_name = default_storage.save(heatmap_name, ContentFile(png))
-                written.append(heatmap_name)
-            analysis = Analysis.objects.create(
-                user=user,
-                image=stored,
-                model_version_id=model.version_id,
-                label=prediction.verdict.label,
-                probabilities={"cat": prediction.verdict.cat, "dog": prediction.verdict.dog},
-                unusual_score=prediction.verdict.unusual_score,
-                unusual_threshold=zero_shot.UNUSUAL_THRESHOLD,
-                tags=prediction.tags,
-                explanation={
-                    "method": "CAM",
-                    "explained": prediction.explained,
-                    "grid": np.round(prediction.cam_grid, 3).tolist(),
-                },
-                heatmap=heatmap_name,
-                timings_ms={
-                    "decode": round(decode_ms, 2),
-                    "inference": round(prediction.inference_ms, 2),
-                    "total": round((time.perf_counter() - started) * 1000, 2),  # up to the database write
-                },
-            )
+        yield written
     except BaseException:
         for name in written:
             default_storage.delete(name)
         raise
-    return analysis
 
 
 def store_image(image: NormalisedImage, *, original_name: str, user, written: list[str]) -> StoredImage:

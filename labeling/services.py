@@ -1,12 +1,11 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db import transaction
 
 from classifier.images import read_image
 from classifier.models import StoredImage
-from classifier.services import store_image
+from classifier.services import files_removed_on_failure, store_image
 from labeling.models import Label
 
 
@@ -20,18 +19,12 @@ class Imported:
 def import_image(*, content: bytes, name: str, value: str | None, user=None) -> Imported:
     """Store one picture through the upload checks (raises ImageRejected) and record its imported label."""
     image = read_image(content, max_bytes=settings.EDUAI_MAX_UPLOAD_BYTES, max_pixels=settings.EDUAI_MAX_IMAGE_PIXELS)
-    written: list[str] = []
-    try:
-        with transaction.atomic():
-            existed = StoredImage.objects.filter(sha256=image.sha256).exists()
-            stored = store_image(image, original_name=name, user=user, written=written)
-            label = None
-            if value is not None:
-                label, _ = Label.objects.update_or_create(
-                    image=stored, source=Label.Source.IMPORT, user=user, defaults={"value": value}
-                )
-    except BaseException:
-        for file_name in written:
-            default_storage.delete(file_name)
-        raise
+    with files_removed_on_failure() as written, transaction.atomic():
+        existed = StoredImage.objects.filter(sha256=image.sha256).exists()
+        stored = store_image(image, original_name=name, user=user, written=written)
+        label = None
+        if value is not None:
+            label, _ = Label.objects.update_or_create(
+                image=stored, source=Label.Source.IMPORT, user=user, defaults={"value": value}
+            )
     return Imported(stored, not existed, label)

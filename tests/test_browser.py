@@ -47,7 +47,7 @@ def test_student_uploads_a_cat_and_sees_gato_with_a_heatmap(
     page.fill("#id_username", "ana")
     page.fill("#id_password", "s3cret-pass!")
     page.click("button[type=submit].btn-primary")
-    page.wait_for_selector("#image-input", state="attached")
+    page.wait_for_selector("#analyzer[data-ready=true]", state="attached")  # the page's module has loaded
     assert page.locator("html").get_attribute("lang") == "es"  # Spanish although the browser asks for English
 
     page.set_input_files("#image-input", str(photo))
@@ -88,6 +88,7 @@ def test_a_text_file_shows_a_spanish_error_and_stores_nothing(
     page = browser_page
     page.context.add_cookies([{"name": "sessionid", "value": _session_for(student), "url": live_server.url}])
     page.goto(f"{live_server.url}/")
+    page.wait_for_selector("#analyzer[data-ready=true]", state="attached")
     page.set_input_files("#image-input", str(fake))
     page.wait_for_selector("#error:not(.d-none)")
     assert "no es una imagen" in page.text_content("#error")

@@ -1,4 +1,6 @@
 // Analyze page: send the chosen photo to the API and show the answer, details on demand.
+import { csrfToken } from "./csrf.js";
+
 const root = document.getElementById("analyzer");
 const strings = root ? JSON.parse(document.getElementById("i18n-strings").textContent) : {};
 const $ = (id) => document.getElementById(id);
@@ -18,11 +20,6 @@ function milliseconds(value) {
 // Tags and explanations come in both languages; show the page's.
 function localized(item) {
   return root.dataset.language === "en" ? item.label_en : item.label_es;
-}
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
 }
 
 function showError(message) {
@@ -145,4 +142,5 @@ if (root) {
   const applyOpacity = () => { $("heatmap").style.opacity = opacity.value / 100; };
   opacity.addEventListener("input", applyOpacity);
   applyOpacity();
+  root.dataset.ready = "true"; // listeners attached: tests (and impatient users) may drop a file now
 }

@@ -1,12 +1,9 @@
 // Augmentation page: ask the worker for augmented versions of a picture, then show them.
+import { csrfToken } from "./csrf.js";
+
 const form = document.getElementById("augment-form");
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 700;
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
 
 function showError(message) {
   $("working").classList.add("d-none");

@@ -188,13 +188,15 @@ def _optimized_artifacts(config, model, folder: Path, train_images, train_data, 
                                        frequency=max(1, min(10, steps // 8)))
         pruned, pruning = prune.prune_and_finetune(
             model, schedule, train_data, val_data,
+            # recovery needs steps small enough not to undo training: at most 10x the fine-tuning rate
             epochs=config.prune_epochs, learning_rate=min(config.learning_rate, config.fine_tune_learning_rate * 10),
         )
         export_onnx(pruned, folder / "model_pruned.onnx")
         measure(f"ONNX pruned {config.prune_sparsity:.0%}", "onnx", "fp32 pruned",
                 quantize.OnnxRunner(folder / "model_pruned.onnx").predict, "model_pruned.onnx",
                 compressed_size_bytes=prune.compressed_size(folder / "model_pruned.onnx"))
-        rows[1]["compressed_size_bytes"] = prune.compressed_size(folder / ONNX_FILE)
+        baseline = next(row for row in rows if row["file"] == ONNX_FILE)  # what the pruned file is compared with
+        baseline["compressed_size_bytes"] = prune.compressed_size(folder / ONNX_FILE)
     return rows, pruning
 
 
