@@ -92,7 +92,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "db.sqlite3",
-            "OPTIONS": {"timeout": 20},
+            # IMMEDIATE: a transaction takes the write lock when it starts, so two that read then
+            # write wait for each other instead of failing with "database is locked"
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
             # tests use a file too: an in-memory database fails concurrent access instead of waiting
             "TEST": {"NAME": DATA_DIR / "test-db.sqlite3"},
         }
@@ -134,6 +136,8 @@ WHITENOISE_USE_FINDERS = True  # serve from the source folders too, so a missing
 # check happens in our code, in the user's language, with a JSON error.
 EDUAI_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 EDUAI_MAX_IMAGE_PIXELS = 50_000_000
+EDUAI_MAX_ZIP_BYTES = 200 * 1024 * 1024  # a .zip of photos, and the most its contents may add up to
+EDUAI_MAX_ZIP_FILES = 2000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

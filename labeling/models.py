@@ -1,36 +1,170 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class Value(models.TextChoices):
+    CAT = "cat", _("cat")
+    DOG = "dog", _("dog")
+    NEITHER = "neither", _("neither")
+
+
+class Strategy(models.TextChoices):
+    """How the image came to be labelled: the queue's ordering, or another way in."""
+
+    RANDOM = "random", _("random")
+    LEAST_CONFIDENCE = "least_confidence", _("uncertainty: least confidence")
+    MARGIN = "margin", _("uncertainty: margin")
+    ENTROPY = "entropy", _("uncertainty: entropy")
+    DIVERSITY = "diversity", _("diversity (k-means)")
+    MODEL_WRONG = "model_wrong", _("“the model is wrong”")
+    DATASET = "dataset", _("dataset folder")
+
+
+QUEUE_STRATEGIES = (Strategy.RANDOM, Strategy.LEAST_CONFIDENCE, Strategy.MARGIN, Strategy.ENTROPY, Strategy.DIVERSITY)
+UNCERTAINTY_STRATEGIES = (Strategy.LEAST_CONFIDENCE, Strategy.MARGIN, Strategy.ENTROPY)
+DATASET_LABELER = "(dataset)"  # not a valid username, so it never collides with a person
+
+
 class Label(models.Model):
-    """What one person (or an import) says an image shows."""
-
-    class Value(models.TextChoices):
-        CAT = "cat", _("cat")
-        DOG = "dog", _("dog")
-        NEITHER = "neither", _("neither")
-
-    class Source(models.TextChoices):
-        IMPORT = "import", _("import")
-        STUDENT = "student", _("student")
+    """What one labeler (a person here, a person in an imported file, or a dataset folder) says an image shows."""
 
     image = models.ForeignKey(
         "classifier.StoredImage", verbose_name=_("image"), on_delete=models.CASCADE, related_name="labels"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("labeler"), null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL
     )
+    labeler = models.CharField(_("labeler"), max_length=150, help_text=_("User name, kept if the user goes."))
     value = models.CharField(_("label"), max_length=10, choices=Value.choices)
-    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    strategy = models.CharField(_("strategy"), max_length=20, choices=Strategy.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         verbose_name = _("label")
         verbose_name_plural = _("labels")
-        constraints = [
-            models.UniqueConstraint(fields=["image", "source", "user"], name="one_label_per_image_source_user"),
-        ]
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["image", "labeler"], name="one_label_per_image_and_labeler")]
 
     def __str__(self) -> str:
-        return f"{self.image} = {self.value}"
+        return f"{self.image} = {self.value} ({self.labeler})"
+
+    @property
+    def is_vote(self) -> bool:
+        """Dataset labels are answers, not votes: they do not count towards agreement."""
+        return self.strategy != Strategy.DATASET
+
+
+class Skip(models.Model):
+    """A labeler passed on an image; it is not shown to them again (unless they undo)."""
+
+    image = models.ForeignKey("classifier.StoredImage", on_delete=models.CASCADE, related_name="skips")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["image", "user"], name="one_skip_per_image_and_user")]
+
+
+class Assignment(models.Model):
+    """The image a labeler is looking at now: held for them so that no more people than needed see it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    image = models.ForeignKey("classifier.StoredImage", on_delete=models.CASCADE, related_name="assignments")
+    strategy = models.CharField(max_length=20, choices=Strategy.choices)
+    expires_at = models.DateTimeField()
+
+
+class Adjudication(models.Model):
+    """A teacher's final answer for an image the labelers did not agree on."""
+
+    image = models.OneToOneField("classifier.StoredImage", verbose_name=_("image"), on_delete=models.CASCADE,
+                                 related_name="adjudication")
+    value = models.CharField(_("label"), max_length=10, choices=Value.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("adjudication")
+        verbose_name_plural = _("adjudications")
+
+
+class GoldImage(models.Model):
+    """An image whose answer the teacher knows: every student labels it, and is scored on it."""
+
+    image = models.OneToOneField("classifier.StoredImage", verbose_name=_("image"), on_delete=models.CASCADE,
+                                 related_name="gold")
+    value = models.CharField(_("known answer"), max_length=10, choices=Value.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("marked by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("gold image")
+        verbose_name_plural = _("gold images")
+
+
+class LabelingSettings(models.Model):
+    """The class's labeling rules (one row)."""
+
+    class Suggestion(models.TextChoices):
+        AFTER_ANSWER = "after_answer", _("after the student answers")
+        ALWAYS = "always", _("before the student answers")
+        NEVER = "never", _("never")
+
+    labels_per_image = models.PositiveSmallIntegerField(
+        _("labels needed per image"), default=2, validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_("Consensus is the label more than half of them chose; otherwise the teacher decides."),
+    )
+    suggestion = models.CharField(_("show the model's answer"), max_length=20, choices=Suggestion.choices,
+                                  default=Suggestion.AFTER_ANSWER)
+    default_strategy = models.CharField(_("default order"), max_length=20, default=Strategy.RANDOM,
+                                        choices=[(s.value, s.label) for s in QUEUE_STRATEGIES])
+
+    class Meta:
+        verbose_name = _("labeling settings")
+        verbose_name_plural = _("labeling settings")
+
+    @classmethod
+    def current(cls) -> "LabelingSettings":
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class ImageScore(models.Model):
+    """One model version's answer and embedding for one image, kept so the queue can rank images quickly."""
+
+    image = models.ForeignKey("classifier.StoredImage", on_delete=models.CASCADE, related_name="scores")
+    model_version = models.ForeignKey("ml_models.ModelVersion", on_delete=models.CASCADE, related_name="+")
+    probabilities = models.JSONField()  # {"cat", "dog", "neither"}, summing to 1
+    embedding = models.BinaryField()  # float16 vector
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["image", "model_version"], name="one_score_per_image_and_version")]
+
+
+class LearningCurve(models.Model):
+    """One simulation of accuracy against the number of labels, random vs uncertainty sampling."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    params = models.JSONField(_("settings"), default=dict)
+    result = models.JSONField(_("result"), default=dict)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("started by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("learning curve")
+        verbose_name_plural = _("learning curves")
+        ordering = ["-created_at", "-id"]

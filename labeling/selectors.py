@@ -1,11 +1,206 @@
-from collections import defaultdict
+"""Reads for labeling: where each image stands, what to show next, agreement, gold scores."""
+from __future__ import annotations
 
-from labeling.models import Label
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from classifier.models import StoredImage
+from labeling import agreement
+from labeling.models import (
+    DATASET_LABELER,
+    Adjudication,
+    Assignment,
+    GoldImage,
+    ImageScore,
+    Label,
+    LabelingSettings,
+    Skip,
+    Strategy,
+)
+from ml_models.models import ModelVersion
+
+UNLABELED, ADJUDICATED, GOLD, DATASET = "unlabeled", "adjudicated", "gold", "dataset"
+NEEDS_LABELS, CONSENSUS, DISPUTED = agreement.NEEDS_LABELS, agreement.CONSENSUS, agreement.DISPUTED
+FINAL_STATUSES = (CONSENSUS, ADJUDICATED, GOLD, DATASET)
 
 
-def agreed_labels() -> dict[int, str]:
-    """{image id: label} for every labelled image whose labels all agree (disagreements are left out)."""
-    values: dict[int, set[str]] = defaultdict(set)
-    for image_id, value in Label.objects.values_list("image_id", "value"):
-        values[image_id].add(value)
-    return {image_id: next(iter(found)) for image_id, found in values.items() if len(found) == 1}
+@dataclass
+class ImageState:
+    """Where one image stands: its votes, its status and (once there is one) its final label."""
+
+    votes: list[str] = field(default_factory=list)
+    status: str = UNLABELED
+    final: str | None = None
+
+
+def image_states(*, needed: int | None = None) -> dict[int, ImageState]:
+    """{image id: state} for every stored image. A teacher's answer (adjudication, then gold) beats
+    a dataset folder's label, which beats the labelers' consensus."""
+    needed = needed or LabelingSettings.current().labels_per_image
+    states = {image_id: ImageState() for image_id in StoredImage.objects.values_list("id", flat=True)}
+    dataset: dict[int, str] = {}
+    for image_id, value, labeler in Label.objects.values_list("image_id", "value", "labeler"):
+        if labeler == DATASET_LABELER:
+            dataset[image_id] = value
+        else:
+            states[image_id].votes.append(value)
+    decided = {
+        **{image_id: (DATASET, value) for image_id, value in dataset.items()},
+        **{image_id: (GOLD, value) for image_id, value in GoldImage.objects.values_list("image_id", "value")},
+        **{image_id: (ADJUDICATED, value) for image_id, value in Adjudication.objects.values_list("image_id", "value")},
+    }
+    for image_id, state in states.items():
+        if image_id in decided:
+            state.status, state.final = decided[image_id]
+        elif state.votes:
+            state.status, state.final = agreement.consensus(state.votes, needed=needed)
+    return states
+
+
+def final_labels() -> dict[int, str]:
+    """{image id: label} of every image whose label is settled: only these become training data."""
+    return {image_id: state.final for image_id, state in image_states().items() if state.final is not None}
+
+
+def queue_candidates(*, user, needed: int) -> set[int]:
+    """Images `user` may be shown now: not labelled or skipped by them, not settled by a teacher or
+    a dataset, and with fewer votes (plus other people's held images) than needed. Gold images are
+    shown to everyone once, whatever their vote count, so every student is measured on them."""
+    mine = set(Label.objects.filter(user=user).values_list("image_id", flat=True))
+    mine |= set(Skip.objects.filter(user=user).values_list("image_id", flat=True))
+    settled = set(Adjudication.objects.values_list("image_id", flat=True))
+    settled |= set(Label.objects.filter(labeler=DATASET_LABELER).values_list("image_id", flat=True))
+    gold = set(GoldImage.objects.values_list("image_id", flat=True))
+    busy = Counter(Label.objects.exclude(labeler=DATASET_LABELER).values_list("image_id", flat=True))
+    busy.update(Assignment.objects.filter(expires_at__gt=timezone.now()).exclude(user=user)
+                .values_list("image_id", flat=True))
+    candidates = set()
+    for image_id in StoredImage.objects.values_list("id", flat=True):
+        if image_id in mine or (image_id in settled and image_id not in gold):
+            continue
+        if image_id in gold or busy[image_id] < needed:
+            candidates.add(image_id)
+    return candidates
+
+
+def flagged_by_students() -> set[int]:
+    """Images someone said the model got wrong: served before the others."""
+    return set(Label.objects.filter(strategy=Strategy.MODEL_WRONG).values_list("image_id", flat=True))
+
+
+def latest_scores(image_ids, *, version_id: int) -> dict[int, ImageScore]:
+    return {score.image_id: score for score in
+            ImageScore.objects.filter(model_version_id=version_id, image_id__in=list(image_ids))}
+
+
+def model_answer(probabilities: dict) -> str:
+    return max(probabilities, key=probabilities.get)
+
+
+# ------------------------------------------------------------------------------------------ gallery
+
+GALLERY_FILTERS = ("all", "unlabeled", "mine", "needs_labels", "disputed", "cat", "dog", "neither",
+                   "model_disagrees", "unusual")
+
+
+def gallery(*, user, filter_name: str, version_id: int | None, unusual_threshold: float) -> QuerySet:
+    """Images for the gallery, newest first, narrowed by one of GALLERY_FILTERS."""
+    images = StoredImage.objects.order_by("-created_at", "-id")
+    if filter_name in ("all", ""):
+        return images
+    if filter_name == "mine":
+        return images.filter(labels__user=user)
+    if filter_name == "unusual":
+        unusual = [score.image_id for score in ImageScore.objects.filter(model_version_id=version_id)
+                   if score.probabilities.get("neither", 0) >= unusual_threshold]
+        return images.filter(pk__in=unusual)
+    states = image_states()
+    if filter_name in ("cat", "dog", "neither"):
+        ids = [i for i, s in states.items() if s.final == filter_name]
+    elif filter_name == "model_disagrees":
+        settled = {i: s.final for i, s in states.items() if s.final is not None}
+        scores = latest_scores(settled, version_id=version_id) if version_id else {}
+        ids = [i for i, score in scores.items() if model_answer(score.probabilities) != settled[i]]
+    else:
+        ids = [i for i, s in states.items() if s.status == filter_name]
+    return images.filter(pk__in=ids)
+
+
+def image_detail(image: StoredImage) -> dict:
+    """Everything known about one image's labels: votes, status, adjudication, gold answer."""
+    state = image_states().get(image.pk, ImageState())
+    return {
+        "state": state,
+        "labels": list(image.labels.select_related("user")),
+        "adjudication": Adjudication.objects.filter(image=image).select_related("decided_by").first(),
+        "gold": GoldImage.objects.filter(image=image).first(),
+    }
+
+
+def disputes() -> QuerySet:
+    """The teacher's adjudication queue: images whose labelers did not agree, oldest first."""
+    ids = [i for i, state in image_states().items() if state.status == DISPUTED]
+    return StoredImage.objects.filter(pk__in=ids).order_by("created_at", "id").prefetch_related("labels")
+
+
+# ------------------------------------------------------------------------------- agreement and gold
+
+@dataclass(frozen=True)
+class AgreementStats:
+    pairs: list[agreement.PairKappa]
+    fleiss: float | None
+    images_with_votes: int
+    votes: int
+    counts: dict[str, int]  # images per status
+
+
+def agreement_stats() -> AgreementStats:
+    votes = list(Label.objects.exclude(labeler=DATASET_LABELER).values_list("image_id", "labeler", "value"))
+    states = image_states()
+    return AgreementStats(
+        pairs=agreement.cohen_pairs(votes),
+        fleiss=agreement.fleiss_kappa(votes),
+        images_with_votes=len({image for image, _, _ in votes}),
+        votes=len(votes),
+        counts=dict(Counter(state.status for state in states.values())),
+    )
+
+
+@dataclass(frozen=True)
+class GoldScore:
+    labeler: str
+    answered: int
+    correct: int
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered
+
+
+def gold_scores() -> list[GoldScore]:
+    """Each labeler's accuracy on the gold images they labelled, worst first."""
+    answers = dict(GoldImage.objects.values_list("image_id", "value"))
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for image_id, labeler, value in (Label.objects.filter(image_id__in=answers)
+                                     .exclude(labeler=DATASET_LABELER).values_list("image_id", "labeler", "value")):
+        tally[labeler][0] += 1
+        tally[labeler][1] += value == answers[image_id]
+    scores = [GoldScore(labeler, answered, correct) for labeler, (answered, correct) in tally.items()]
+    return sorted(scores, key=lambda score: (score.accuracy, score.labeler))
+
+
+# -------------------------------------------------------------------------------- learning history
+
+def version_history() -> list[dict]:
+    """Each trained version's test accuracy against the number of labelled images it learned from."""
+    history = []
+    for version in ModelVersion.objects.filter(kind=ModelVersion.Kind.CLASSIFIER).order_by("created_at", "id"):
+        metrics = version.metrics or {}
+        accuracy = (metrics.get("test") or {}).get("accuracy")
+        if accuracy is not None and metrics.get("labels"):
+            history.append({"version": str(version), "labels": metrics["labels"], "accuracy": accuracy,
+                            "created_at": version.created_at.isoformat()})
+    return history

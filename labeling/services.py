@@ -1,13 +1,48 @@
-from dataclasses import dataclass
+"""Writes for labeling: import and upload images, serve the queue, label, skip, undo, settle, configure."""
+from __future__ import annotations
 
+import zlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from classifier.images import read_image
-from classifier.models import StoredImage
+from classifier.models import Analysis, StoredImage
 from classifier.services import files_removed_on_failure, store_image
-from labeling.models import Label
+from labeling import ordering, scoring, selectors
+from labeling.models import (
+    DATASET_LABELER,
+    QUEUE_STRATEGIES,
+    UNCERTAINTY_STRATEGIES,
+    Adjudication,
+    Assignment,
+    GoldImage,
+    Label,
+    LabelingSettings,
+    Skip,
+    Strategy,
+    Value,
+)
+from ml_models.runtime import ActiveModel, NoActiveModel
 
+HOLD_MINUTES = 10  # how long the image shown to a labeler is kept for them
+SCORE_PER_REQUEST = 64  # unscored candidates the queue scores while a labeler waits
+
+
+class LabelingRefused(Exception):
+    """The labeling action cannot be done; carries an API error code, a translated message and a status."""
+
+    def __init__(self, code: str, detail: str, status: int = 400):
+        super().__init__(detail)
+        self.code, self.detail, self.status = code, detail, status
+
+
+# ------------------------------------------------------------------------------------ images in
 
 @dataclass(frozen=True)
 class Imported:
@@ -17,7 +52,8 @@ class Imported:
 
 
 def import_image(*, content: bytes, name: str, value: str | None, user=None) -> Imported:
-    """Store one picture through the upload checks (raises ImageRejected) and record its imported label."""
+    """Store one picture through the upload checks (raises ImageRejected); `value` is the label its
+    dataset folder gives it, which settles the image (it does not go to the labeling queue)."""
     image = read_image(content, max_bytes=settings.EDUAI_MAX_UPLOAD_BYTES, max_pixels=settings.EDUAI_MAX_IMAGE_PIXELS)
     with files_removed_on_failure() as written, transaction.atomic():
         existed = StoredImage.objects.filter(sha256=image.sha256).exists()
@@ -25,6 +61,143 @@ def import_image(*, content: bytes, name: str, value: str | None, user=None) -> 
         label = None
         if value is not None:
             label, _ = Label.objects.update_or_create(
-                image=stored, source=Label.Source.IMPORT, user=user, defaults={"value": value}
+                image=stored, labeler=DATASET_LABELER,
+                defaults={"value": value, "strategy": Strategy.DATASET, "user": user},
             )
     return Imported(stored, not existed, label)
+
+
+# ----------------------------------------------------------------------------------------- queue
+
+def next_image(*, user, strategy: str) -> Assignment | None:
+    """The image `user` should label now, held for them for a while; None when nothing is left."""
+    if strategy not in QUEUE_STRATEGIES:
+        raise LabelingRefused("invalid_strategy", _("Unknown ordering: %(strategy)s.") % {"strategy": strategy})
+    needed = LabelingSettings.current().labels_per_image
+    current = Assignment.objects.filter(user=user, expires_at__gt=timezone.now()).first()
+    if current and current.strategy == strategy and current.image_id in selectors.queue_candidates(user=user, needed=needed):
+        return current
+    ranked = _ranked(selectors.queue_candidates(user=user, needed=needed), user=user, strategy=strategy)
+    with transaction.atomic():
+        LabelingSettings.objects.select_for_update().get(pk=1)  # one queue pick at a time, class-wide
+        Assignment.objects.filter(user=user).delete()
+        available = selectors.queue_candidates(user=user, needed=needed)
+        for image_id in ranked:
+            if image_id in available:
+                return Assignment.objects.create(user=user, image_id=image_id, strategy=strategy,
+                                                 expires_at=timezone.now() + timedelta(minutes=HOLD_MINUTES))
+    return None
+
+
+def _ranked(candidates: set[int], *, user, strategy: str) -> list[int]:
+    """Candidates in the order the strategy wants; images flagged "the model is wrong" come first."""
+    ids = sorted(candidates)
+    if strategy == Strategy.RANDOM:
+        # a fixed order per labeler, so students do not all see the same picture first
+        order = ordering.random_order(ids, seed=zlib.crc32(f"{user.pk}:{len(ids)}".encode()))
+    else:
+        order = _model_order(ids, user=user, strategy=strategy)
+    flagged = selectors.flagged_by_students()
+    return [i for i in order if i in flagged] + [i for i in order if i not in flagged]
+
+
+def _model_order(ids: list[int], *, user, strategy: str) -> list[int]:
+    try:
+        version_id = ActiveModel.get().version_id
+    except NoActiveModel as error:
+        raise LabelingRefused("no_active_model", _("No model is active, so only the random order works."), 409) from error
+    scoring.score_images(ids, limit=SCORE_PER_REQUEST)
+    scores = selectors.latest_scores(ids, version_id=version_id)
+    scored = [i for i in ids if i in scores]
+    unscored = [i for i in ids if i not in scores]
+    if not scored:
+        return unscored
+    if strategy in UNCERTAINTY_STRATEGIES:
+        probabilities = np.array([[scores[i].probabilities[v] for v in Value.values] for i in scored])
+        return ordering.uncertainty_order(scored, probabilities, measure=strategy) + unscored
+    turn = Label.objects.filter(user=user, strategy=Strategy.DIVERSITY).count()
+    embeddings = np.stack([scoring.embedding_of(scores[i]) for i in scored])
+    return ordering.diversity_order(scored, embeddings, turn=turn) + unscored
+
+
+def label_image(*, user, image: StoredImage, value: str, strategy: str) -> Label:
+    """Record `user`'s label; LabelingRefused if they already labelled this image."""
+    if value not in Value.values:
+        raise LabelingRefused("invalid_label", _("The label must be cat, dog or neither."))
+    if strategy not in QUEUE_STRATEGIES and strategy != Strategy.MODEL_WRONG:
+        raise LabelingRefused("invalid_strategy", _("Unknown ordering: %(strategy)s.") % {"strategy": strategy})
+    try:
+        with transaction.atomic():
+            label = Label.objects.create(image=image, user=user, labeler=user.get_username(), value=value,
+                                         strategy=strategy)
+            Assignment.objects.filter(user=user).delete()
+    except IntegrityError as error:
+        raise LabelingRefused("already_labeled", _("You have already labelled this image."), 409) from error
+    return label
+
+
+def report_model_wrong(*, user, analysis: Analysis, value: str) -> Label:
+    """"The model is wrong": the student's answer becomes a label, and the image goes to the front
+    of everyone else's queue."""
+    if value == _answer_of(analysis):
+        raise LabelingRefused("same_as_model", _("That is what the model said. Choose the right answer."))
+    return label_image(user=user, image=analysis.image, value=value, strategy=Strategy.MODEL_WRONG)
+
+
+def _answer_of(analysis: Analysis) -> str:
+    return "neither" if analysis.label == Analysis.Label.UNUSUAL else analysis.label
+
+
+def skip_image(*, user, image: StoredImage) -> None:
+    with transaction.atomic():
+        Skip.objects.get_or_create(user=user, image=image)
+        Assignment.objects.filter(user=user).delete()
+
+
+def undo_last(*, user) -> StoredImage | None:
+    """Take back `user`'s last label or skip and show that image again; None if there is nothing to undo."""
+    with transaction.atomic():
+        last_label = Label.objects.filter(user=user).order_by("-created_at", "-id").first()
+        last_skip = Skip.objects.filter(user=user).order_by("-created_at", "-id").first()
+        last = max((x for x in (last_label, last_skip) if x), key=lambda x: x.created_at, default=None)
+        if last is None:
+            return None
+        strategy = getattr(last, "strategy", None)
+        if strategy not in QUEUE_STRATEGIES:
+            strategy = LabelingSettings.current().default_strategy
+        last.delete()
+        Assignment.objects.update_or_create(user=user, defaults={
+            "image": last.image, "strategy": strategy, "expires_at": timezone.now() + timedelta(minutes=HOLD_MINUTES)})
+        return last.image
+
+
+# ------------------------------------------------------------------------------ teacher decisions
+
+def adjudicate(*, image: StoredImage, teacher, value: str) -> Adjudication:
+    """The teacher's final answer for an image (usually a disputed one); replaces an earlier one."""
+    if value not in Value.values:
+        raise LabelingRefused("invalid_label", _("The label must be cat, dog or neither."))
+    adjudication, _created = Adjudication.objects.update_or_create(
+        image=image, defaults={"value": value, "decided_by": teacher, "created_at": timezone.now()})
+    return adjudication
+
+
+def mark_gold(*, image: StoredImage, teacher, value: str) -> GoldImage:
+    if value not in Value.values:
+        raise LabelingRefused("invalid_label", _("The label must be cat, dog or neither."))
+    gold, _created = GoldImage.objects.update_or_create(image=image, defaults={"value": value, "created_by": teacher})
+    return gold
+
+
+def unmark_gold(*, image: StoredImage) -> None:
+    GoldImage.objects.filter(image=image).delete()
+
+
+def update_settings(**changes) -> LabelingSettings:
+    """Change the class's labeling rules (already validated by the form or serializer)."""
+    current = LabelingSettings.current()
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.full_clean()
+    current.save()
+    return current

@@ -29,7 +29,7 @@ def test_imports_labels_skips_bad_files_and_deduplicates(db, image_folder, media
     assert StoredImage.objects.count() == 3
     labels = {label.image.original_name: label.value for label in Label.objects.all()}
     assert labels == {"a.jpg": "cat", "b.png": "cat", "c.jpg": "dog"}
-    assert set(Label.objects.values_list("source", "user")) == {("import", teacher.pk)}
+    assert set(Label.objects.values_list("strategy", "labeler", "user")) == {("dataset", "(dataset)", teacher.pk)}
     assert len([p for p in media_root.rglob("*") if p.is_file()]) == 3
 
     call_command("import_images", str(image_folder), "--label-from-folders", verbosity=0)  # again: nothing new

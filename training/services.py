@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from classifier.models import StoredImage
-from labeling.selectors import agreed_labels
+from labeling.selectors import final_labels
 from ml_models.models import ModelVersion
 from training.models import TrainingRun
 from training.pipeline.config import TrainingConfig, preset
@@ -28,7 +28,7 @@ class RunRefused(Exception):
 
 def dataset_snapshot(class_names) -> list[dict]:
     """The labelled images usable for these classes right now: [{"image_id", "sha256", "label"}], by hash."""
-    labels = agreed_labels()
+    labels = final_labels()
     images = StoredImage.objects.filter(pk__in=labels).only("id", "sha256")
     snapshot = [{"image_id": image.pk, "sha256": image.sha256, "label": labels[image.pk]}
                 for image in images if labels[image.pk] in class_names]

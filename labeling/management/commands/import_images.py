@@ -6,14 +6,15 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from classifier.images import ImageRejected
-from labeling.models import Label
+from labeling.models import Value
+from labeling import scoring
 from labeling.services import import_image
 
 FOLDER_LABELS = {
-    "cat": Label.Value.CAT, "cats": Label.Value.CAT, "gato": Label.Value.CAT, "gatos": Label.Value.CAT,
-    "dog": Label.Value.DOG, "dogs": Label.Value.DOG, "perro": Label.Value.DOG, "perros": Label.Value.DOG,
-    "neither": Label.Value.NEITHER, "other": Label.Value.NEITHER, "not-catdog": Label.Value.NEITHER,
-    "ninguno": Label.Value.NEITHER, "otro": Label.Value.NEITHER,
+    "cat": Value.CAT, "cats": Value.CAT, "gato": Value.CAT, "gatos": Value.CAT,
+    "dog": Value.DOG, "dogs": Value.DOG, "perro": Value.DOG, "perros": Value.DOG,
+    "neither": Value.NEITHER, "other": Value.NEITHER, "not-catdog": Value.NEITHER,
+    "ninguno": Value.NEITHER, "otro": Value.NEITHER,
 }
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp"}
 
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
         labels = {path: self._label_of(path, folder) for path in files} if label_from_folders else {}
         new = duplicates = labeled = 0
+        image_ids = []
         rejected = []
         for path in tqdm(files, desc="import", unit="img", disable=options["verbosity"] == 0):
             try:
@@ -40,9 +42,11 @@ class Command(BaseCommand):
             except ImageRejected as error:
                 rejected.append(f"{path.relative_to(folder)}: {error.detail}")
                 continue
+            image_ids.append(result.image.pk)
             new += result.new_image
             duplicates += not result.new_image
             labeled += result.label is not None
+        scoring.score_images(image_ids)  # so the labeling queue can rank them at once
         for line in rejected:
             self.stderr.write(f"skipped {line}")
         self.stdout.write(self.style.SUCCESS(

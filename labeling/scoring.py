@@ -1,0 +1,72 @@
+"""The active model's answer and embedding for stored images, cached per model version (ONNX Runtime only)."""
+from __future__ import annotations
+
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from classifier import zero_shot
+from classifier.images import ImageRejected, read_image
+from classifier.models import StoredImage
+from labeling.models import ImageScore
+from ml_models.preprocess import to_model_input
+from ml_models.runtime import IMAGENET_KIND, ActiveModel, ImageNetModel, LoadedModel, NoActiveModel
+
+BATCH = 16
+
+
+def answer_distribution(verdict: zero_shot.Verdict) -> dict[str, float]:
+    """The model's answer over the labels students choose from: cat, dog, neither (summing to 1)."""
+    pet = 1.0 - verdict.unusual_score
+    return {"cat": verdict.cat * pet, "dog": verdict.dog * pet, "neither": verdict.unusual_score}
+
+
+def score_images(image_ids, *, limit: int | None = None) -> int:
+    """Score the images that the active version has not scored yet (at most `limit`); returns how many.
+    Does nothing when no model is active."""
+    try:
+        model = ActiveModel.get()
+    except NoActiveModel:
+        return 0
+    done = set(ImageScore.objects.filter(model_version_id=model.version_id, image_id__in=list(image_ids))
+               .values_list("image_id", flat=True))
+    missing = [image_id for image_id in image_ids if image_id not in done][:limit]
+    images = list(StoredImage.objects.filter(pk__in=missing))
+    for start in range(0, len(images), BATCH):
+        _score_batch(images[start:start + BATCH], model)
+    return len(images)
+
+
+def _score_batch(images: list[StoredImage], model: LoadedModel) -> None:
+    imagenet = model if model.kind == IMAGENET_KIND else ImageNetModel.get()
+    readable, pictures = [], []
+    for image in images:
+        try:
+            with image.file.open("rb") as handle:
+                pictures.append(read_image(handle.read(), max_bytes=2**40, max_pixels=settings.EDUAI_MAX_IMAGE_PIXELS).rgb)
+            readable.append(image)
+        except (OSError, ImageRejected):  # a file gone missing from media: nothing to score
+            continue
+    if not readable:
+        return
+    imagenet_out = imagenet.predict(np.stack([to_model_input(p, imagenet.input_size) for p in pictures]))
+    own_out = imagenet_out if model is imagenet else model.predict(
+        np.stack([to_model_input(p, model.input_size) for p in pictures]))
+    for i, image in enumerate(readable):
+        verdict = zero_shot.classify(imagenet_out["probabilities"][i])
+        if model is not imagenet:
+            own = dict(zip(model.class_names, own_out["probabilities"][i]))
+            verdict = zero_shot.with_classifier(verdict, float(own["cat"]), float(own["dog"]))
+        try:
+            with transaction.atomic():
+                ImageScore.objects.create(
+                    image=image, model_version_id=model.version_id,
+                    probabilities={k: round(float(v), 6) for k, v in answer_distribution(verdict).items()},
+                    embedding=own_out["embedding"][i].astype(np.float16).tobytes(),
+                )
+        except IntegrityError:  # scored at the same time by another request
+            continue
+
+
+def embedding_of(score: ImageScore) -> np.ndarray:
+    return np.frombuffer(bytes(score.embedding), dtype=np.float16).astype(np.float32)
