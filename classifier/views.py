@@ -24,6 +24,7 @@ def analyze_page(request):
             "percent_unusual": _("%(score)s unusual (threshold %(threshold)s)"),
             "heatmap_for": _("Where the network saw evidence for: %(what)s"),
             "ms": _("%(value)s ms"),
+            "thanks_label": _("Thank you: your label is saved, and the picture goes to your classmates' queue."),
         },
     })
 

@@ -1,4 +1,5 @@
 """Roles (Django groups), checked in one place for the API and the pages."""
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from eduai.roles import ADMIN, TEACHER
@@ -29,3 +30,17 @@ class ReadOrAdmin(BasePermission):
         if request.method in SAFE_METHODS:
             return bool(request.user and request.user.is_authenticated)
         return is_admin(request.user)
+
+
+class IsTeacher(BasePermission):
+    """Teachers and admins only, for reading too (adjudication queue, gold scores)."""
+
+    def has_permission(self, request, view):
+        return is_teacher(request.user)
+
+
+class TeacherRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """Pages for teachers and admins: others are sent to log in, or get 403 when logged in."""
+
+    def test_func(self):
+        return is_teacher(self.request.user)

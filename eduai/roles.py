@@ -10,7 +10,9 @@ from django.db import transaction
 
 STUDENT, TEACHER, ADMIN = "student", "teacher", "admin"
 ROLES = (STUDENT, TEACHER, ADMIN)
-DEMO_ACCOUNTS = {"admin": ADMIN, "teacher": TEACHER, "student": STUDENT}
+DEMO_ACCOUNTS = {  # three students, so that agreement between labelers can be shown
+    "admin": ADMIN, "teacher": TEACHER, "student": STUDENT, "student2": STUDENT, "student3": STUDENT,
+}
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from classifier.urls import api_urlpatterns as classifier_api
+from labeling.urls import api_urlpatterns as labeling_api
 from ml_models import api as models_api
 from training import api as training_api
 
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     *classifier_api,
+    *labeling_api,
     path("training-runs/", training_api.RunListCreateApi.as_view(), name="training-runs"),
     path("training-runs/<int:pk>/", training_api.RunDetailApi.as_view(), name="training-run-detail"),
     path("training-runs/<int:pk>/cancel/", training_api.RunCancelApi.as_view(), name="training-run-cancel"),
@@ -26,6 +28,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", include("classifier.urls")),
+    path("labeling/", include("labeling.urls")),
     path("training/", include("training.urls")),
     path("models/", include("ml_models.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

@@ -1,6 +1,8 @@
 """The active model's answer and embedding for stored images, cached per model version (ONNX Runtime only)."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -9,6 +11,8 @@ from classifier import zero_shot
 from classifier.images import ImageRejected, read_image
 from classifier.models import StoredImage
 from labeling.models import ImageScore
+from labeling.selectors import answer_of
+from ml_models.models import ModelVersion
 from ml_models.preprocess import to_model_input
 from ml_models.runtime import IMAGENET_KIND, ActiveModel, ImageNetModel, LoadedModel, NoActiveModel
 
@@ -68,5 +72,38 @@ def _score_batch(images: list[StoredImage], model: LoadedModel) -> None:
             continue
 
 
+def pretrained_embeddings(image_ids: list[int], *, progress=None) -> np.ndarray:
+    """The pretrained ImageNet network's embeddings for these images (n, features), in order; computed
+    once and cached under its registered version."""
+    version = ModelVersion.objects.filter(kind=ModelVersion.Kind.IMAGENET_ZERO_SHOT).order_by("-is_active", "-version").first()
+    if version is None:
+        raise NoActiveModel("the pretrained model is not registered: run manage.py prepare_models")
+    model = dataclasses.replace(ImageNetModel.get(), version_id=version.pk)
+    cached = set(ImageScore.objects.filter(model_version=version, image_id__in=image_ids).values_list("image_id", flat=True))
+    missing = list(StoredImage.objects.filter(pk__in=[i for i in image_ids if i not in cached]))
+    for start in range(0, len(missing), BATCH):
+        _score_batch(missing[start:start + BATCH], model)
+        if progress:
+            progress(min(start + BATCH, len(missing)), len(missing))
+    scores = {score.image_id: score for score in ImageScore.objects.filter(model_version=version, image_id__in=image_ids)}
+    return np.stack([embedding_of(scores[i]) for i in image_ids])
+
+
 def embedding_of(score: ImageScore) -> np.ndarray:
     return np.frombuffer(bytes(score.embedding), dtype=np.float16).astype(np.float32)
+
+
+def model_answer(image_id: int) -> dict | None:
+    """The active model's answer for one image ({"version", "answer", "probabilities"}), scoring it
+    first if needed; None when no model is active or the file cannot be read."""
+    try:
+        model = ActiveModel.get()
+    except NoActiveModel:
+        return None
+    score_images([image_id])
+    score = ImageScore.objects.filter(image_id=image_id, model_version_id=model.version_id).first()
+    if score is None:
+        return None
+    probabilities = score.probabilities
+    return {"version": f"{model.name} v{model.version}", "answer": answer_of(probabilities),
+            "probabilities": probabilities}

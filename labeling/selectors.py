@@ -36,9 +36,10 @@ class ImageState:
     final: str | None = None
 
 
-def image_states(*, needed: int | None = None) -> dict[int, ImageState]:
+def image_states(*, needed: int | None = None, reveal_gold: bool = True) -> dict[int, ImageState]:
     """{image id: state} for every stored image. A teacher's answer (adjudication, then gold) beats
-    a dataset folder's label, which beats the labelers' consensus."""
+    a dataset folder's label, which beats the labelers' consensus. Students must not learn which
+    images are gold: with reveal_gold=False those look like any other image."""
     needed = needed or LabelingSettings.current().labels_per_image
     states = {image_id: ImageState() for image_id in StoredImage.objects.values_list("id", flat=True)}
     dataset: dict[int, str] = {}
@@ -49,7 +50,8 @@ def image_states(*, needed: int | None = None) -> dict[int, ImageState]:
             states[image_id].votes.append(value)
     decided = {
         **{image_id: (DATASET, value) for image_id, value in dataset.items()},
-        **{image_id: (GOLD, value) for image_id, value in GoldImage.objects.values_list("image_id", "value")},
+        **({image_id: (GOLD, value) for image_id, value in GoldImage.objects.values_list("image_id", "value")}
+           if reveal_gold else {}),
         **{image_id: (ADJUDICATED, value) for image_id, value in Adjudication.objects.values_list("image_id", "value")},
     }
     for image_id, state in states.items():
@@ -96,18 +98,20 @@ def latest_scores(image_ids, *, version_id: int) -> dict[int, ImageScore]:
             ImageScore.objects.filter(model_version_id=version_id, image_id__in=list(image_ids))}
 
 
-def model_answer(probabilities: dict) -> str:
+def answer_of(probabilities: dict) -> str:
+    """The label the model gives most probability to."""
     return max(probabilities, key=probabilities.get)
 
 
 # ------------------------------------------------------------------------------------------ gallery
 
 GALLERY_FILTERS = ("all", "unlabeled", "mine", "needs_labels", "disputed", "cat", "dog", "neither",
-                   "model_disagrees", "unusual")
+                   "model_disagrees", "unusual", "consensus", "adjudicated", "dataset", "gold")
 
 
-def gallery(*, user, filter_name: str, version_id: int | None, unusual_threshold: float) -> QuerySet:
-    """Images for the gallery, newest first, narrowed by one of GALLERY_FILTERS."""
+def gallery(*, user, filter_name: str, version_id: int | None, unusual_threshold: float,
+            reveal_gold: bool = False) -> QuerySet:
+    """Images for the gallery, newest first, narrowed by one of GALLERY_FILTERS (or by a status)."""
     images = StoredImage.objects.order_by("-created_at", "-id")
     if filter_name in ("all", ""):
         return images
@@ -117,27 +121,26 @@ def gallery(*, user, filter_name: str, version_id: int | None, unusual_threshold
         unusual = [score.image_id for score in ImageScore.objects.filter(model_version_id=version_id)
                    if score.probabilities.get("neither", 0) >= unusual_threshold]
         return images.filter(pk__in=unusual)
-    states = image_states()
+    states = image_states(reveal_gold=reveal_gold)
     if filter_name in ("cat", "dog", "neither"):
         ids = [i for i, s in states.items() if s.final == filter_name]
     elif filter_name == "model_disagrees":
         settled = {i: s.final for i, s in states.items() if s.final is not None}
         scores = latest_scores(settled, version_id=version_id) if version_id else {}
-        ids = [i for i, score in scores.items() if model_answer(score.probabilities) != settled[i]]
+        ids = [i for i, score in scores.items() if answer_of(score.probabilities) != settled[i]]
     else:
         ids = [i for i, s in states.items() if s.status == filter_name]
     return images.filter(pk__in=ids)
 
 
-def image_detail(image: StoredImage) -> dict:
-    """Everything known about one image's labels: votes, status, adjudication, gold answer."""
-    state = image_states().get(image.pk, ImageState())
-    return {
-        "state": state,
-        "labels": list(image.labels.select_related("user")),
-        "adjudication": Adjudication.objects.filter(image=image).select_related("decided_by").first(),
-        "gold": GoldImage.objects.filter(image=image).first(),
-    }
+def votes_visible(*, user, image: StoredImage, state: ImageState, teacher: bool) -> bool:
+    """Labelers answer blind: a student sees other people's labels (and the model's answer) only once
+    they have answered or skipped the image themselves, or once it is settled (gold never counts)."""
+    if teacher:
+        return True
+    if Label.objects.filter(image=image, user=user).exists() or Skip.objects.filter(image=image, user=user).exists():
+        return True
+    return state.final is not None and state.status != GOLD
 
 
 def disputes() -> QuerySet:
@@ -157,9 +160,9 @@ class AgreementStats:
     counts: dict[str, int]  # images per status
 
 
-def agreement_stats() -> AgreementStats:
+def agreement_stats(*, reveal_gold: bool = True) -> AgreementStats:
     votes = list(Label.objects.exclude(labeler=DATASET_LABELER).values_list("image_id", "labeler", "value"))
-    states = image_states()
+    states = image_states(reveal_gold=reveal_gold)
     return AgreementStats(
         pairs=agreement.cohen_pairs(votes),
         fleiss=agreement.fleiss_kappa(votes),

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 import numpy as np
@@ -15,6 +16,7 @@ from classifier.images import read_image
 from classifier.models import Analysis, StoredImage
 from classifier.services import files_removed_on_failure, store_image
 from labeling import ordering, scoring, selectors
+from labeling.learning_curve import CurveSettings
 from labeling.models import (
     DATASET_LABELER,
     QUEUE_STRATEGIES,
@@ -24,6 +26,7 @@ from labeling.models import (
     GoldImage,
     Label,
     LabelingSettings,
+    LearningCurve,
     Skip,
     Strategy,
     Value,
@@ -154,17 +157,15 @@ def skip_image(*, user, image: StoredImage) -> None:
         Assignment.objects.filter(user=user).delete()
 
 
-def undo_last(*, user) -> StoredImage | None:
-    """Take back `user`'s last label or skip and show that image again; None if there is nothing to undo."""
+def undo_last(*, user, strategy: str) -> StoredImage | None:
+    """Take back `user`'s last label or skip and hold that image for them again (to be served in
+    the `strategy` they are using now); None if there is nothing to undo."""
     with transaction.atomic():
         last_label = Label.objects.filter(user=user).order_by("-created_at", "-id").first()
         last_skip = Skip.objects.filter(user=user).order_by("-created_at", "-id").first()
         last = max((x for x in (last_label, last_skip) if x), key=lambda x: x.created_at, default=None)
         if last is None:
             return None
-        strategy = getattr(last, "strategy", None)
-        if strategy not in QUEUE_STRATEGIES:
-            strategy = LabelingSettings.current().default_strategy
         last.delete()
         Assignment.objects.update_or_create(user=user, defaults={
             "image": last.image, "strategy": strategy, "expires_at": timezone.now() + timedelta(minutes=HOLD_MINUTES)})
@@ -201,3 +202,28 @@ def update_settings(**changes) -> LabelingSettings:
     current.full_clean()
     current.save()
     return current
+
+
+# -------------------------------------------------------------------------------- learning curve
+
+MIN_CURVE_IMAGES = 40  # settled cat and dog images a simulation needs (a test split and a few sizes)
+
+
+def start_learning_curve(*, user, settings: CurveSettings | None = None) -> LearningCurve:
+    """Queue a learning-curve simulation on the settled cat/dog images, run by the worker."""
+    from labeling.tasks import simulate_learning_curve
+
+    settings = settings or CurveSettings()
+    counts = Counter(v for v in selectors.final_labels().values() if v in ("cat", "dog"))
+    if min(counts["cat"], counts["dog"]) < MIN_CURVE_IMAGES // 4 or sum(counts.values()) < MIN_CURVE_IMAGES:
+        raise LabelingRefused("too_few_labels", _(
+            "The simulation needs at least %(total)d settled cat and dog images, %(each)d of each "
+            "(now: %(cats)d cats, %(dogs)d dogs).") % {
+            "total": MIN_CURVE_IMAGES, "each": MIN_CURVE_IMAGES // 4, "cats": counts["cat"], "dogs": counts["dog"]}, 409)
+    if LearningCurve.objects.filter(status__in=[LearningCurve.Status.QUEUED, LearningCurve.Status.RUNNING]).exists():
+        raise LabelingRefused("curve_running", _("A simulation is already running; wait for it to finish."), 409)
+    params = {**asdict(settings), "sizes": list(settings.sizes)}
+    with transaction.atomic():
+        curve = LearningCurve.objects.create(params=params, created_by=user)
+        transaction.on_commit(lambda: simulate_learning_curve.delay(curve.pk))
+    return curve

@@ -64,7 +64,29 @@ function addRecent(analysis) {
   $("recent").prepend(column);
 }
 
+let shown = null; // the analysis on screen
+
+// "The model is wrong": the student's answer becomes a label and the picture goes to the others' queue.
+async function reportWrong(value) {
+  const status = $("model-wrong-status");
+  try {
+    const response = await fetch(root.dataset.modelWrongUrl.replace("/0/", `/${shown.id}/`), {
+      method: "POST",
+      body: JSON.stringify({ value }),
+      headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/json", Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    const data = await response.json().catch(() => ({}));
+    status.className = `small mt-1 mb-0 ${response.ok ? "text-success" : "text-danger"}`;
+    status.textContent = response.ok ? strings.thanks_label : data.detail || strings.error;
+  } catch {
+    status.textContent = strings.error;
+  }
+}
+
 function render(analysis) {
+  shown = analysis;
+  $("model-wrong-status").textContent = "";
   $("result-label").textContent = analysis.label_display;
   $("result-label").dataset.label = analysis.label;
   $("forced-choice-note").classList.toggle("d-none", analysis.label !== "unusual");
@@ -134,6 +156,9 @@ if (root) {
     event.preventDefault();
     const file = event.dataTransfer.files[0];
     if (file) analyze(file);
+  });
+  document.querySelectorAll("#model-wrong [data-value]").forEach((button) => {
+    button.addEventListener("click", () => reportWrong(button.dataset.value));
   });
   $("heatmap-toggle").addEventListener("change", (event) => {
     $("heatmap").classList.toggle("d-none", !event.target.checked);

@@ -1,0 +1,161 @@
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from labeling.models import QUEUE_STRATEGIES, LabelingSettings, Strategy, Value
+from labeling.selectors import GALLERY_FILTERS
+
+QUEUE_CHOICES = [(s.value, s.label) for s in QUEUE_STRATEGIES]
+
+
+class ImageOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    original_name = serializers.CharField()
+    width = serializers.IntegerField(help_text="pixels")
+    height = serializers.IntegerField(help_text="pixels")
+    created_at = serializers.DateTimeField()
+    file_url = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField(help_text="unlabeled, needs_labels, consensus, disputed, adjudicated, gold or dataset")
+    final = serializers.SerializerMethodField(help_text="the settled label, once there is one")
+
+    def get_file_url(self, image) -> str:
+        return reverse("labeling:image-file", args=[image.pk])
+
+    def _state(self, image):
+        return self.context.get("states", {}).get(image.pk)
+
+    def get_status(self, image) -> str:
+        state = self._state(image)
+        return state.status if state else "unlabeled"
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_final(self, image):
+        state = self._state(image)
+        return state.final if state else None
+
+
+class LabelOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    image = serializers.IntegerField(source="image_id")
+    labeler = serializers.CharField()
+    value = serializers.ChoiceField(choices=Value.choices)
+    strategy = serializers.ChoiceField(choices=Strategy.choices)
+    created_at = serializers.DateTimeField()
+
+
+class ModelAnswerOutput(serializers.Serializer):
+    version = serializers.CharField()
+    answer = serializers.ChoiceField(choices=Value.choices)
+    probabilities = serializers.DictField(child=serializers.FloatField(), help_text="cat, dog, neither; sum to 1")
+
+
+class DecisionOutput(serializers.Serializer):
+    value = serializers.ChoiceField(choices=Value.choices)
+    decided_by = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ImageDetailOutput(ImageOutput):
+    votes_visible = serializers.BooleanField(help_text="students see others' labels only once they have answered")
+    labels = LabelOutput(many=True)
+    adjudication = DecisionOutput(allow_null=True)
+    gold = DecisionOutput(allow_null=True, help_text="teachers only")
+    model = ModelAnswerOutput(allow_null=True)
+
+
+class UploadInput(serializers.Serializer):
+    files = serializers.ListField(child=serializers.FileField(allow_empty_file=True), allow_empty=False,
+                                  help_text="pictures and .zip archives of pictures")
+
+
+class UploadItemOutput(serializers.Serializer):
+    name = serializers.CharField()
+    image_id = serializers.IntegerField(required=False)
+    sha256 = serializers.CharField(required=False)
+    code = serializers.CharField(required=False)
+    detail = serializers.CharField(required=False)
+
+
+class UploadOutput(serializers.Serializer):
+    added = UploadItemOutput(many=True)
+    duplicates = UploadItemOutput(many=True)
+    rejected = UploadItemOutput(many=True)
+
+
+class GalleryQuery(serializers.Serializer):
+    filter = serializers.ChoiceField(choices=GALLERY_FILTERS, default="all")
+
+
+class StrategyQuery(serializers.Serializer):
+    strategy = serializers.ChoiceField(choices=QUEUE_CHOICES, required=False)
+
+
+class NextOutput(serializers.Serializer):
+    image = ImageOutput(allow_null=True, help_text="null when there is nothing left to label")
+    strategy = serializers.ChoiceField(choices=QUEUE_CHOICES)
+    suggestion = ModelAnswerOutput(allow_null=True, help_text="only when the teacher shows it before answering")
+    labeled_by_me = serializers.IntegerField()
+
+
+class LabelInput(serializers.Serializer):
+    image = serializers.IntegerField()
+    value = serializers.ChoiceField(choices=Value.choices)
+    strategy = serializers.ChoiceField(choices=QUEUE_CHOICES)
+
+
+class LabelCreatedOutput(serializers.Serializer):
+    label = LabelOutput()
+    model = ModelAnswerOutput(allow_null=True, help_text="the model's answer, unless the teacher hides it")
+
+
+class ImageIdInput(serializers.Serializer):
+    image = serializers.IntegerField()
+
+
+class ValueInput(serializers.Serializer):
+    value = serializers.ChoiceField(choices=Value.choices)
+
+
+class SettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LabelingSettings
+        fields = ["labels_per_image", "suggestion", "default_strategy"]
+
+
+class PairOutput(serializers.Serializer):
+    labeler_a = serializers.CharField()
+    labeler_b = serializers.CharField()
+    images = serializers.IntegerField()
+    agreement = serializers.FloatField(help_text="fraction 0-1")
+    kappa = serializers.FloatField(allow_null=True)
+
+
+class GoldScoreOutput(serializers.Serializer):
+    labeler = serializers.CharField()
+    answered = serializers.IntegerField()
+    correct = serializers.IntegerField()
+    accuracy = serializers.FloatField(help_text="fraction 0-1")
+
+
+class AgreementOutput(serializers.Serializer):
+    pairs = PairOutput(many=True)
+    fleiss = serializers.FloatField(allow_null=True)
+    images_with_votes = serializers.IntegerField()
+    votes = serializers.IntegerField()
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="images per status")
+    gold = GoldScoreOutput(many=True, allow_null=True, help_text="teachers only")
+
+
+class LearningCurveOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    params = serializers.DictField()
+    result = serializers.DictField()
+    error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class TransferInput(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, help_text="CSV or JSON, as exported")

@@ -1,0 +1,262 @@
+"""Labeling pages: overview and settings, gallery and bulk upload, image detail, queue, disputes,
+agreement, learning curve. Thin: forms and services do the work."""
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import TemplateView
+
+from classifier.images import ACCEPTED_FORMATS
+from classifier.models import StoredImage
+from classifier.zero_shot import UNUSUAL_THRESHOLD
+from eduai.permissions import TeacherRequiredMixin, is_teacher
+from labeling import agreement, scoring, selectors, services, transfer
+from labeling.forms import ImportForm, SettingsForm, ValueForm
+from labeling.models import QUEUE_STRATEGIES, LabelingSettings, LearningCurve, Value
+from ml_models.selectors import active_version
+
+GALLERY_PAGE = 48
+KAPPA_WORDS = {
+    "undefined": gettext_lazy("undefined"), "poor": gettext_lazy("worse than chance"), "slight": gettext_lazy("slight"), "fair": gettext_lazy("fair"),
+    "moderate": gettext_lazy("moderate"), "substantial": gettext_lazy("substantial"), "almost_perfect": gettext_lazy("almost perfect"),
+}
+
+
+class OverviewPage(LoginRequiredMixin, TemplateView):
+    """Where the class's labeling stands, the settings (teachers), export and import."""
+
+    template_name = "labeling/overview.html"
+
+    def get_context_data(self, **kwargs):
+        teacher = is_teacher(self.request.user)
+        counts = selectors.agreement_stats(reveal_gold=teacher).counts
+        return {
+            **super().get_context_data(**kwargs),
+            "status_cards": [(key, {"count": counts.get(key, 0), "label": STATUS_NAMES[key]}, colour)
+                             for key, colour in STATUS_COLOURS if teacher or key != "gold"],
+            "settings": LabelingSettings.current(),
+            "settings_form": kwargs.get("settings_form") or (SettingsForm(instance=LabelingSettings.current()) if teacher else None),
+            "import_form": kwargs.get("import_form") or (ImportForm() if teacher else None),
+            "is_teacher": teacher,
+        }
+
+    def post(self, request):
+        if not is_teacher(request.user):
+            messages.error(request, _("Only teachers can change the labeling settings or import labels."))
+            return redirect("labeling:overview")
+        if "file" in request.FILES or request.POST.get("action") == "import":
+            return self._import(request)
+        form = SettingsForm(request.POST, instance=LabelingSettings.current())
+        if form.is_valid():
+            services.update_settings(**form.cleaned_data)
+            messages.success(request, _("Settings saved."))
+            return redirect("labeling:overview")
+        return self.render_to_response(self.get_context_data(settings_form=form))
+
+    def _import(self, request):
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                report = transfer.import_rows(transfer.parse(upload.read(), file_name=upload.name), teacher=request.user)
+            except transfer.TransferRefused as error:
+                form.add_error("file", error.detail)
+            else:
+                messages.success(request, _(
+                    "Imported %(created)d labels (%(duplicates)d were already here, %(unknown)d are for images "
+                    "this installation does not have).") % {
+                    "created": report.created, "duplicates": report.duplicates, "unknown": report.unknown_images})
+                return redirect("labeling:overview")
+        return self.render_to_response(self.get_context_data(import_form=form))
+
+
+class GalleryPage(LoginRequiredMixin, TemplateView):
+    template_name = "labeling/gallery.html"
+
+    def get_context_data(self, **kwargs):
+        current = self.request.GET.get("filter", "all")
+        if current not in selectors.GALLERY_FILTERS:
+            current = "all"
+        version = active_version()
+        teacher = is_teacher(self.request.user)
+        images = selectors.gallery(user=self.request.user, filter_name=current, reveal_gold=teacher,
+                                   version_id=version.pk if version else None, unusual_threshold=UNUSUAL_THRESHOLD)
+        page = Paginator(images, GALLERY_PAGE).get_page(self.request.GET.get("page"))
+        return {
+            **super().get_context_data(**kwargs),
+            "page": page,
+            "states": selectors.image_states(reveal_gold=teacher),
+            "filters": [(name, FILTER_NAMES[name]) for name in selectors.GALLERY_FILTERS if teacher or name != "gold"],
+            "status_names": STATUS_NAMES,
+            "value_names": dict(Value.choices),
+            "current": current,
+            "accept": ",".join([f"image/{fmt.lower()}" for fmt in ACCEPTED_FORMATS] + [".zip", "application/zip"]),
+            "js_strings": {
+                "sending": _("Sending %(done)s of %(total)s files…"), "done": _("Done."),
+                "added": _("added"), "duplicate": _("already here"), "rejected": _("skipped"),
+                "error": _("Something went wrong. Try again."),
+            },
+        }
+
+
+FILTER_NAMES = {
+    "all": gettext_lazy("all"), "unlabeled": gettext_lazy("unlabeled"), "mine": gettext_lazy("labelled by me"), "needs_labels": gettext_lazy("needs more labels"),
+    "disputed": gettext_lazy("disputed"), "cat": gettext_lazy("consensus: cat"), "dog": gettext_lazy("consensus: dog"),
+    "neither": gettext_lazy("consensus: neither"), "model_disagrees": gettext_lazy("model disagrees"), "unusual": gettext_lazy("unusual"),
+    "consensus": gettext_lazy("consensus"), "adjudicated": gettext_lazy("decided by the teacher"),
+    "dataset": gettext_lazy("label from a dataset folder"), "gold": gettext_lazy("gold images"),
+}
+
+
+class ImageFile(LoginRequiredMixin, View):
+    """The picture's bytes, exactly as uploaded (the class's pictures are shared within the class)."""
+
+    def get(self, request, pk: int):
+        return FileResponse(get_object_or_404(StoredImage, pk=pk).file.open("rb"))
+
+
+class ImagePage(LoginRequiredMixin, TemplateView):
+    template_name = "labeling/image.html"
+
+    def get_context_data(self, **kwargs):
+        image = get_object_or_404(StoredImage, pk=self.kwargs["pk"])
+        teacher = is_teacher(self.request.user)
+        state = selectors.image_states().get(image.pk, selectors.ImageState())
+        visible = selectors.votes_visible(user=self.request.user, image=image, state=state, teacher=teacher)
+        if not teacher:
+            state = selectors.image_states(reveal_gold=False).get(image.pk, state)
+        return {
+            **super().get_context_data(**kwargs),
+            "image": image,
+            "state": state,
+            "visible": visible,
+            "labels": image.labels.select_related("user") if visible else [],
+            "adjudication": getattr(image, "adjudication", None) if visible else None,
+            "gold": getattr(image, "gold", None) if teacher else None,
+            "model": scoring.model_answer(image.pk) if visible else None,
+            "is_teacher": teacher,
+            "values": Value.choices,
+            "status_names": STATUS_NAMES,
+        }
+
+
+STATUS_NAMES = {
+    "unlabeled": gettext_lazy("unlabeled"), "needs_labels": gettext_lazy("needs more labels"), "consensus": gettext_lazy("consensus"),
+    "disputed": gettext_lazy("disputed"), "adjudicated": gettext_lazy("decided by the teacher"), "gold": gettext_lazy("gold image"),
+    "dataset": gettext_lazy("label from a dataset folder"),
+}
+STATUS_COLOURS = (("unlabeled", "secondary"), ("needs_labels", "info"), ("disputed", "danger"),
+                  ("consensus", "success"), ("adjudicated", "primary"), ("gold", "warning"), ("dataset", "dark"))
+
+
+class TeacherDecision(TeacherRequiredMixin, View):
+    """POST from the image page or the disputes page: adjudicate, mark gold, unmark gold."""
+
+    ACTIONS = ("adjudicate", "gold", "unmark-gold")
+
+    def post(self, request, pk: int, action: str):
+        if action not in self.ACTIONS:
+            raise Http404
+        image = get_object_or_404(StoredImage, pk=pk)
+        form = ValueForm(request.POST)
+        if action == "unmark-gold":
+            services.unmark_gold(image=image)
+            messages.info(request, _("No longer a gold image."))
+        elif not form.is_valid():
+            messages.error(request, _("Choose cat, dog or neither."))
+        elif action == "adjudicate":
+            services.adjudicate(image=image, teacher=request.user, value=form.cleaned_data["value"])
+            messages.success(request, _("Decided: %(label)s.") % {"label": Value(form.cleaned_data["value"]).label})
+        else:
+            services.mark_gold(image=image, teacher=request.user, value=form.cleaned_data["value"])
+            messages.success(request, _("Marked as a gold image: %(label)s.") % {"label": Value(form.cleaned_data["value"]).label})
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = reverse("labeling:image", args=[pk])
+        return redirect(back)
+
+
+class QueuePage(LoginRequiredMixin, TemplateView):
+    """One picture at a time, keyboard first; the page's script talks to the API."""
+
+    template_name = "labeling/queue.html"
+
+    def get_context_data(self, **kwargs):
+        settings = LabelingSettings.current()
+        chosen = self.request.GET.get("strategy", settings.default_strategy)
+        return {
+            **super().get_context_data(**kwargs),
+            "strategies": [(s.value, s.label) for s in QUEUE_STRATEGIES],
+            "chosen": chosen if chosen in [s.value for s in QUEUE_STRATEGIES] else settings.default_strategy,
+            "settings": settings,
+            "values": Value.choices,
+            "js_strings": {
+                "loading": _("Loading the next picture…"), "empty": _("Nothing left to label. Thank you!"),
+                "saved": _("Saved: %(label)s."), "skipped": _("Skipped."), "undone": _("Undone: label it again."),
+                "nothing_to_undo": _("There is nothing to undo."), "error": _("Something went wrong. Try again."),
+                "model_said": _("The model says %(label)s (%(percent)s)."), "agrees": _("You agree with the model."),
+                "disagrees": _("You and the model disagree: your label helps it learn."),
+                "labels": {value: str(label) for value, label in Value.choices},
+            },
+        }
+
+
+class DisputesPage(TeacherRequiredMixin, TemplateView):
+    template_name = "labeling/disputes.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "disputes": selectors.disputes()[:100], "values": Value.choices}
+
+
+class AgreementPage(LoginRequiredMixin, TemplateView):
+    template_name = "labeling/agreement.html"
+
+    def get_context_data(self, **kwargs):
+        stats = selectors.agreement_stats()
+        teacher = is_teacher(self.request.user)
+        return {
+            **super().get_context_data(**kwargs),
+            "stats": stats,
+            "pairs": [(pair, KAPPA_WORDS[agreement.kappa_meaning(pair.kappa)]) for pair in stats.pairs],
+            "fleiss_words": KAPPA_WORDS[agreement.kappa_meaning(stats.fleiss)],
+            "gold": selectors.gold_scores() if teacher else None,
+            "is_teacher": teacher,
+        }
+
+
+class LearningCurvePage(LoginRequiredMixin, TemplateView):
+    template_name = "labeling/learning_curve.html"
+
+    def get_context_data(self, **kwargs):
+        curve = LearningCurve.objects.first()
+        return {
+            **super().get_context_data(**kwargs),
+            "curve": curve,
+            "curve_data": {"id": curve.pk, "status": curve.status, "result": curve.result} if curve else None,
+            "history": selectors.version_history(),
+            "is_teacher": is_teacher(self.request.user),
+            "js_strings": {
+                "accuracy": _("test accuracy (%)"), "labels": _("number of labels"), "random": _("random sampling"),
+                "uncertainty": _("uncertainty sampling"), "versions": _("trained model versions"),
+                "spread": _("± one standard deviation across seeds"), "running": _("The worker is simulating…"),
+                "embed": _("computing embeddings"), "simulate": _("training classifiers"),
+                "failed": _("The simulation failed."),
+            },
+        }
+
+    def post(self, request):
+        if not is_teacher(request.user):
+            messages.error(request, _("Only teachers can start a simulation."))
+        else:
+            try:
+                services.start_learning_curve(user=request.user)
+                messages.info(request, _("Simulation queued: the worker is running it."))
+            except services.LabelingRefused as error:
+                messages.error(request, error.detail)
+        return redirect("labeling:learning-curve")

@@ -1,0 +1,151 @@
+// Labeling queue: one picture at a time, keyboard first (1 cat, 2 dog, 3 neither, S skip, U undo).
+import { csrfToken } from "./csrf.js";
+
+const root = document.getElementById("queue");
+const strings = JSON.parse(document.getElementById("i18n-strings").textContent);
+const $ = (id) => document.getElementById(id);
+const KEYS = { 1: "cat", 2: "dog", 3: "neither" };
+let current = null; // the image being shown
+let busy = false;
+
+function format(template, values) {
+  return template.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
+}
+
+function percent(value) {
+  return new Intl.NumberFormat(root.dataset.language, { style: "percent", maximumFractionDigits: 0 }).format(value);
+}
+
+async function call(url, options = {}) {
+  const response = await fetch(url, {
+    credentials: "same-origin",
+    ...options,
+    headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrfToken(), ...(options.headers || {}) },
+  });
+  const body = response.status === 204 ? null : await response.json();
+  if (!response.ok) throw new Error((body && body.detail) || strings.error);
+  return body;
+}
+
+function feedback(text, kind = "secondary") {
+  $("feedback").className = `mt-3 alert alert-${kind}`;
+  $("feedback").textContent = text;
+}
+
+function setEnabled(enabled) {
+  root.querySelectorAll("[data-value], #skip-button").forEach((button) => { button.disabled = !enabled; });
+}
+
+function modelSentence(model) {
+  const probability = model.probabilities[model.answer];
+  return format(strings.model_said, { label: strings.labels[model.answer], percent: percent(probability) });
+}
+
+function show(data) {
+  current = data.image;
+  $("my-count").textContent = data.labeled_by_me;
+  $("suggestion").classList.add("d-none");
+  if (!current) {
+    root.dataset.state = "empty";
+    $("queue-image").classList.add("d-none");
+    $("queue-message").classList.remove("d-none");
+    $("queue-message").textContent = strings.empty;
+    setEnabled(false);
+    return;
+  }
+  const image = $("queue-image");
+  image.onload = () => {
+    root.dataset.state = "ready";
+    setEnabled(true);
+  };
+  image.dataset.imageId = current.id;
+  image.src = current.file_url;
+  image.classList.remove("d-none");
+  $("queue-message").classList.add("d-none");
+  if (data.suggestion) {
+    $("suggestion").textContent = modelSentence(data.suggestion);
+    $("suggestion").classList.remove("d-none");
+  }
+}
+
+async function loadNext() {
+  root.dataset.state = "loading";
+  setEnabled(false);
+  const strategy = $("strategy").value;
+  try {
+    show(await call(`${root.dataset.nextUrl}?strategy=${encodeURIComponent(strategy)}`));
+  } catch (error) {
+    $("queue-message").classList.remove("d-none");
+    $("queue-message").textContent = error.message;
+    root.dataset.state = "error";
+  }
+}
+
+async function act(work) {
+  if (busy) return;
+  busy = true;
+  try {
+    await work();
+  } catch (error) {
+    feedback(error.message, "danger");
+  } finally {
+    busy = false;
+  }
+}
+
+function answer(value) {
+  if (!current || root.dataset.state !== "ready") return;
+  act(async () => {
+    setEnabled(false);
+    const result = await call(root.dataset.labelUrl, {
+      method: "POST",
+      body: JSON.stringify({ image: current.id, value, strategy: $("strategy").value }),
+    });
+    let text = format(strings.saved, { label: strings.labels[value] });
+    if (result.model) {
+      text += ` ${modelSentence(result.model)} ${result.model.answer === value ? strings.agrees : strings.disagrees}`;
+    }
+    feedback(text, "success");
+    await loadNext();
+  });
+}
+
+function skip() {
+  if (!current || root.dataset.state !== "ready") return;
+  act(async () => {
+    await call(root.dataset.skipUrl, { method: "POST", body: JSON.stringify({ image: current.id }) });
+    feedback(strings.skipped);
+    await loadNext();
+  });
+}
+
+function undo() {
+  act(async () => {
+    try {
+      await call(root.dataset.undoUrl, { method: "POST", body: JSON.stringify({ strategy: $("strategy").value }) });
+    } catch (error) {
+      feedback(error.message, "warning");
+      return;
+    }
+    feedback(strings.undone, "info");
+    await loadNext();
+  });
+}
+
+if (root) {
+  root.querySelectorAll("[data-value]").forEach((button) => button.addEventListener("click", () => answer(button.dataset.value)));
+  $("skip-button").addEventListener("click", skip);
+  $("undo-button").addEventListener("click", undo);
+  $("strategy").addEventListener("change", () => { $("strategy").blur(); loadNext(); });
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.target.matches("input, select, textarea")) return;
+    const key = event.key.toLowerCase();
+    if (KEYS[key]) answer(KEYS[key]);
+    else if (key === "s") skip();
+    else if (key === "u") undo();
+    else return;
+    event.preventDefault();
+  });
+  root.dataset.ready = "true";
+  loadNext();
+}
