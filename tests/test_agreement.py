@@ -1,0 +1,135 @@
+"""Consensus, adjudication, gold images and kappa: which labels become training data, and how much labelers agree."""
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+from labeling import agreement, selectors, services
+from tests.images import jpeg
+
+
+@pytest.mark.parametrize("votes, needed, expected", [
+    ([], 2, ("needs_labels", None)),
+    (["cat"], 2, ("needs_labels", None)),
+    (["cat", "cat"], 2, ("consensus", "cat")),
+    (["cat", "dog"], 2, ("disputed", None)),  # a tie
+    (["cat", "dog", "cat"], 3, ("consensus", "cat")),  # a majority
+    (["cat", "dog", "neither"], 3, ("disputed", None)),  # a split
+    (["cat", "cat", "dog", "dog"], 3, ("disputed", None)),
+    (["dog"], 1, ("consensus", "dog")),
+])
+def test_consensus_needs_enough_votes_and_more_than_half_of_them(votes, needed, expected):
+    assert agreement.consensus(votes, needed=needed) == expected
+
+
+def test_cohens_kappa_per_pair_matches_scikit_learn():
+    a = ["cat", "cat", "dog", "dog", "neither", "cat"]
+    b = ["cat", "dog", "dog", "dog", "neither", "cat"]
+    c = ["dog", "dog", "dog", "cat", "cat", "cat"]
+    votes = [(i, name, value) for name, values in (("ana", a), ("ben", b), ("carla", c)) for i, value in enumerate(values)]
+    pairs = {(p.labeler_a, p.labeler_b): p for p in agreement.cohen_pairs(votes)}
+    assert set(pairs) == {("ana", "ben"), ("ana", "carla"), ("ben", "carla")}
+    assert pairs["ana", "ben"].kappa == pytest.approx(cohen_kappa_score(a, b))
+    assert pairs["ana", "carla"].kappa == pytest.approx(cohen_kappa_score(a, c))
+    assert pairs["ana", "ben"].agreement == pytest.approx(5 / 6) and pairs["ana", "ben"].images == 6
+
+
+def test_cohens_kappa_uses_only_images_both_labelled_and_is_undefined_without_variety():
+    votes = [(1, "ana", "cat"), (2, "ana", "cat"), (1, "ben", "cat"), (3, "ben", "dog")]
+    (pair,) = agreement.cohen_pairs(votes)
+    assert pair.images == 1 and pair.agreement == 1.0 and pair.kappa is None
+
+
+def test_fleiss_kappa_matches_the_textbook_example():
+    """Fleiss (1971) as worked in Wikipedia's "Fleiss' kappa": 10 subjects, 14 raters, 5 categories, κ = 0.210."""
+    table = [
+        [0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
+        [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7],
+    ]
+    votes = [(subject, f"r{subject}-{category}-{k}", str(category))
+             for subject, row in enumerate(table) for category, count in enumerate(row) for k in range(count)]
+    assert agreement.fleiss_kappa(votes) == pytest.approx(0.2099, abs=1e-4)
+
+
+def test_fleiss_kappa_is_one_for_perfect_agreement_and_ignores_single_votes():
+    votes = [(1, "a", "cat"), (1, "b", "cat"), (2, "a", "dog"), (2, "b", "dog"), (3, "a", "cat")]
+    assert agreement.fleiss_kappa(votes) == pytest.approx(1.0)
+    assert agreement.fleiss_kappa([(1, "a", "cat")]) is None
+
+
+@pytest.mark.parametrize("kappa, word", [(None, "undefined"), (-0.1, "poor"), (0.1, "slight"), (0.3, "fair"),
+                                         (0.5, "moderate"), (0.7, "substantial"), (0.9, "almost_perfect")])
+def test_kappa_words_follow_landis_and_koch(kappa, word):
+    assert agreement.kappa_meaning(kappa) == word
+
+
+# ------------------------------------------------------------------- which labels become training data
+
+@pytest.fixture
+def classroom(db, make_user):
+    """Pictures labelled by two students (two labels needed): agreed, disputed, half-done, unlabelled."""
+    services.update_settings(labels_per_image=2)
+    ana, ben = make_user("ana"), make_user("ben")
+    teacher = make_user("tere", "teacher")
+    pictures = {name: services.import_image(content=jpeg(40 + i, 30), name=f"{name}.jpg", value=None).image
+                for i, name in enumerate(["agreed", "disputed", "half", "unlabelled", "gold"])}
+    for user, values in ((ana, {"agreed": "cat", "disputed": "cat", "half": "dog", "gold": "dog"}),
+                         (ben, {"agreed": "cat", "disputed": "dog", "gold": "dog"})):
+        for name, value in values.items():
+            services.label_image(user=user, image=pictures[name], value=value, strategy="random")
+    return {"pictures": pictures, "ana": ana, "ben": ben, "teacher": teacher}
+
+
+def test_only_consensus_adjudicated_gold_and_dataset_labels_become_training_data(classroom):
+    from training.services import dataset_snapshot
+
+    pictures = classroom["pictures"]
+    states = selectors.image_states()
+    assert {name: states[image.pk].status for name, image in pictures.items()} == {
+        "agreed": "consensus", "disputed": "disputed", "half": "needs_labels", "unlabelled": "unlabeled",
+        "gold": "consensus"}
+    assert selectors.final_labels() == {pictures["agreed"].pk: "cat", pictures["gold"].pk: "dog"}
+
+    services.adjudicate(image=pictures["disputed"], teacher=classroom["teacher"], value="dog")
+    services.mark_gold(image=pictures["gold"], teacher=classroom["teacher"], value="cat")  # the teacher knows better
+    dataset = services.import_image(content=jpeg(99, 30), name="d.jpg", value="dog").image
+    assert selectors.final_labels() == {pictures["agreed"].pk: "cat", pictures["disputed"].pk: "dog",
+                                        pictures["gold"].pk: "cat", dataset.pk: "dog"}
+    assert {item["image_id"]: item["label"] for item in dataset_snapshot(["cat", "dog"])} == selectors.final_labels()
+
+
+def test_disputed_images_wait_in_the_adjudication_queue_until_the_teacher_decides(classroom):
+    disputed = classroom["pictures"]["disputed"]
+    assert list(selectors.disputes()) == [disputed]
+    services.adjudicate(image=disputed, teacher=classroom["teacher"], value="neither")
+    assert list(selectors.disputes()) == []
+    assert selectors.image_states()[disputed.pk].status == "adjudicated"
+
+
+def test_raising_the_number_of_labels_needed_reopens_agreed_images(classroom):
+    services.update_settings(labels_per_image=3)
+    states = selectors.image_states()
+    assert states[classroom["pictures"]["agreed"].pk].status == "needs_labels"
+    assert selectors.final_labels() == {}
+
+
+def test_students_cannot_tell_which_images_are_gold(classroom):
+    gold = classroom["pictures"]["gold"]
+    services.mark_gold(image=gold, teacher=classroom["teacher"], value="cat")
+    assert selectors.image_states()[gold.pk].status == "gold"
+    assert selectors.image_states(reveal_gold=False)[gold.pk].status == "consensus"
+
+
+def test_gold_scores_give_each_labelers_accuracy_on_the_gold_images(classroom):
+    pictures, teacher = classroom["pictures"], classroom["teacher"]
+    services.mark_gold(image=pictures["gold"], teacher=teacher, value="dog")
+    services.mark_gold(image=pictures["disputed"], teacher=teacher, value="cat")
+    scores = {score.labeler: (score.answered, score.correct, score.accuracy) for score in selectors.gold_scores()}
+    assert scores == {"ana": (2, 2, 1.0), "ben": (2, 1, 0.5)}
+
+
+def test_agreement_stats_cover_every_pair_and_the_class(classroom):
+    stats = selectors.agreement_stats()
+    (pair,) = stats.pairs
+    assert (pair.labeler_a, pair.labeler_b, pair.images) == ("ana", "ben", 3)
+    assert pair.kappa == pytest.approx(cohen_kappa_score(["cat", "cat", "dog"], ["cat", "dog", "dog"]))
+    assert stats.votes == 7 and stats.images_with_votes == 4
+    assert stats.counts == {"consensus": 2, "disputed": 1, "needs_labels": 1, "unlabeled": 1}
