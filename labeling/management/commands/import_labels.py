@@ -1,0 +1,37 @@
+"""Read labels exported by export_labels (CSV or JSON) into this installation, all or nothing."""
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from eduai.permissions import is_teacher
+from labeling import transfer
+
+
+class Command(BaseCommand):
+    help = ("Import labels from a CSV or JSON file; images must already be here (manage.py import_images). "
+            "Existing labels are never changed.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--as", dest="username", required=True,
+                            help="The teacher who takes responsibility for the imported adjudications and gold answers.")
+
+    def handle(self, *args, file: Path, username: str, **options):
+        teacher = get_user_model().objects.filter(username=username).first()
+        if teacher is None:
+            raise CommandError(f"no user called {username!r}")
+        if not is_teacher(teacher):
+            raise CommandError(f"{username} is not a teacher: only teachers decide labels for the class")
+        if not file.is_file():
+            raise CommandError(f"{file} is not a file")
+        try:
+            rows = transfer.parse(file.read_bytes(), file_name=file.name)
+        except transfer.TransferRefused as error:
+            raise CommandError(f"{error.detail} ({error.code})") from error
+        report = transfer.import_rows(rows, teacher=teacher)
+        self.stdout.write(self.style.SUCCESS(
+            f"{report.created} labels created, {report.duplicates} already here, "
+            f"{report.unknown_images} images not in this installation, {report.adjudications} adjudications, "
+            f"{report.gold} gold answers, {report.consensus_differs} images settled differently here"
+        ))
