@@ -6,6 +6,8 @@ app_name = "labeling"
 
 urlpatterns = [
     path("", views.OverviewPage.as_view(), name="overview"),
+    path("settings/", views.SettingsUpdate.as_view(), name="settings"),
+    path("import/", views.LabelsImport.as_view(), name="import"),
     path("queue/", views.QueuePage.as_view(), name="queue"),
     path("images/", views.GalleryPage.as_view(), name="gallery"),
     path("images/<int:pk>/", views.ImagePage.as_view(), name="image"),
@@ -14,6 +16,7 @@ urlpatterns = [
     path("disputes/", views.DisputesPage.as_view(), name="disputes"),
     path("agreement/", views.AgreementPage.as_view(), name="agreement"),
     path("learning-curve/", views.LearningCurvePage.as_view(), name="learning-curve"),
+    path("learning-curve/start/", views.LearningCurveStart.as_view(), name="learning-curve-start"),
 ]
 
 api_urlpatterns = [

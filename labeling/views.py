@@ -28,7 +28,14 @@ KAPPA_WORDS = {
 }
 
 
-class OverviewPage(LoginRequiredMixin, TemplateView):
+class LabelingPage(LoginRequiredMixin, TemplateView):
+    """A labeling page: for people logged in; knows whether they teach (tabs, forms, gold)."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "is_teacher": is_teacher(self.request.user)}
+
+
+class OverviewPage(LabelingPage):
     """Where the class's labeling stands, the settings (teachers), export and import."""
 
     template_name = "labeling/overview.html"
@@ -43,15 +50,15 @@ class OverviewPage(LoginRequiredMixin, TemplateView):
             "settings": LabelingSettings.current(),
             "settings_form": kwargs.get("settings_form") or (SettingsForm(instance=LabelingSettings.current()) if teacher else None),
             "import_form": kwargs.get("import_form") or (ImportForm() if teacher else None),
-            "is_teacher": teacher,
         }
 
+
+class SettingsUpdate(TeacherRequiredMixin, OverviewPage):
+    """POST: the class's labeling rules."""
+
+    http_method_names = ["post"]
+
     def post(self, request):
-        if not is_teacher(request.user):
-            messages.error(request, _("Only teachers can change the labeling settings or import labels."))
-            return redirect("labeling:overview")
-        if "file" in request.FILES or request.POST.get("action") == "import":
-            return self._import(request)
         form = SettingsForm(request.POST, instance=LabelingSettings.current())
         if form.is_valid():
             services.update_settings(**form.cleaned_data)
@@ -59,7 +66,13 @@ class OverviewPage(LoginRequiredMixin, TemplateView):
             return redirect("labeling:overview")
         return self.render_to_response(self.get_context_data(settings_form=form))
 
-    def _import(self, request):
+
+class LabelsImport(TeacherRequiredMixin, OverviewPage):
+    """POST: labels from a CSV or JSON file in the export format."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
@@ -76,7 +89,7 @@ class OverviewPage(LoginRequiredMixin, TemplateView):
         return self.render_to_response(self.get_context_data(import_form=form))
 
 
-class GalleryPage(LoginRequiredMixin, TemplateView):
+class GalleryPage(LabelingPage):
     template_name = "labeling/gallery.html"
 
     def get_context_data(self, **kwargs):
@@ -121,7 +134,7 @@ class ImageFile(LoginRequiredMixin, View):
         return FileResponse(get_object_or_404(StoredImage, pk=pk).file.open("rb"))
 
 
-class ImagePage(LoginRequiredMixin, TemplateView):
+class ImagePage(LabelingPage):
     template_name = "labeling/image.html"
 
     def get_context_data(self, **kwargs):
@@ -140,7 +153,6 @@ class ImagePage(LoginRequiredMixin, TemplateView):
             "adjudication": getattr(image, "adjudication", None) if visible else None,
             "gold": getattr(image, "gold", None) if teacher else None,
             "model": scoring.model_answer(image.pk) if visible else None,
-            "is_teacher": teacher,
             "values": Value.choices,
             "status_names": STATUS_NAMES,
         }
@@ -182,7 +194,7 @@ class TeacherDecision(TeacherRequiredMixin, View):
         return redirect(back)
 
 
-class QueuePage(LoginRequiredMixin, TemplateView):
+class QueuePage(LabelingPage):
     """One picture at a time, keyboard first; the page's script talks to the API."""
 
     template_name = "labeling/queue.html"
@@ -207,14 +219,14 @@ class QueuePage(LoginRequiredMixin, TemplateView):
         }
 
 
-class DisputesPage(TeacherRequiredMixin, TemplateView):
+class DisputesPage(TeacherRequiredMixin, LabelingPage):
     template_name = "labeling/disputes.html"
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "disputes": selectors.disputes()[:100], "values": Value.choices}
 
 
-class AgreementPage(LoginRequiredMixin, TemplateView):
+class AgreementPage(LabelingPage):
     template_name = "labeling/agreement.html"
 
     def get_context_data(self, **kwargs):
@@ -226,11 +238,10 @@ class AgreementPage(LoginRequiredMixin, TemplateView):
             "pairs": [(pair, KAPPA_WORDS[agreement.kappa_meaning(pair.kappa)]) for pair in stats.pairs],
             "fleiss_words": KAPPA_WORDS[agreement.kappa_meaning(stats.fleiss)],
             "gold": selectors.gold_scores() if teacher else None,
-            "is_teacher": teacher,
         }
 
 
-class LearningCurvePage(LoginRequiredMixin, TemplateView):
+class LearningCurvePage(LabelingPage):
     template_name = "labeling/learning_curve.html"
 
     def get_context_data(self, **kwargs):
@@ -240,7 +251,6 @@ class LearningCurvePage(LoginRequiredMixin, TemplateView):
             "curve": curve,
             "curve_data": {"id": curve.pk, "status": curve.status, "result": curve.result} if curve else None,
             "history": selectors.version_history(),
-            "is_teacher": is_teacher(self.request.user),
             "js_strings": {
                 "accuracy": _("test accuracy (%)"), "labels": _("number of labels"), "random": _("random sampling"),
                 "uncertainty": _("uncertainty sampling"), "versions": _("trained model versions"),
@@ -250,13 +260,15 @@ class LearningCurvePage(LoginRequiredMixin, TemplateView):
             },
         }
 
+
+
+class LearningCurveStart(TeacherRequiredMixin, View):
+    """POST: queue a new simulation on the class's settled labels."""
+
     def post(self, request):
-        if not is_teacher(request.user):
-            messages.error(request, _("Only teachers can start a simulation."))
-        else:
-            try:
-                services.start_learning_curve(user=request.user)
-                messages.info(request, _("Simulation queued: the worker is running it."))
-            except services.LabelingRefused as error:
-                messages.error(request, error.detail)
+        try:
+            services.start_learning_curve(user=request.user)
+            messages.info(request, _("Simulation queued: the worker is running it."))
+        except services.LabelingRefused as error:
+            messages.error(request, error.detail)
         return redirect("labeling:learning-curve")

@@ -18,6 +18,12 @@ def media_root(settings, tmp_path) -> Path:
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Tests create many users; the real hasher's million rounds cost 0.4 s per password."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def model_folder() -> Path:
     """The pretrained artifacts (`make test` prepares them first; built here if they are missing)."""

@@ -13,12 +13,6 @@ from labeling import selectors, services
 from tests import images
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """make_user sets a password; the real hasher's million rounds would dominate these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @dataclass
 class Classroom:
     """Two labels per image are needed (the default); carla has labelled nothing yet."""
