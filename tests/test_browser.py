@@ -68,6 +68,13 @@ def test_student_uploads_a_cat_and_sees_gato_with_a_heatmap(
     assert page.locator("#recent .card").count() == 1
     assert not page.is_visible("#forced-choice-note")
 
+    page.click("#model-wrong [data-value=dog]")  # "the model is wrong": a label for the class's queue
+    page.wait_for_selector("#model-wrong-status.text-success")
+    assert "cola" in page.text_content("#model-wrong-status")
+    from labeling.models import Label
+
+    assert list(Label.objects.values_list("labeler", "value", "strategy")) == [("ana", "dog", "model_wrong")]
+
     coffee = tmp_path / "coffee.png"
     Image.fromarray(skimage.data.coffee()).save(coffee)
     page.set_input_files("#image-input", str(coffee))
