@@ -133,3 +133,20 @@ def test_agreement_stats_cover_every_pair_and_the_class(classroom):
     assert pair.kappa == pytest.approx(cohen_kappa_score(["cat", "cat", "dog"], ["cat", "dog", "dog"]))
     assert stats.votes == 7 and stats.images_with_votes == 4
     assert stats.counts == {"consensus": 2, "disputed": 1, "needs_labels": 1, "unlabeled": 1}
+
+
+def test_version_history_pairs_each_trained_version_with_its_labels_and_accuracy(db):
+    from ml_models.models import ModelVersion
+
+    def version(number, kind, metrics):
+        return ModelVersion.objects.create(name="lite0-finetune", version=number, kind=kind, artifact_dir=f"x/{number}",
+                                           sha256="0" * 64, metrics=metrics)
+
+    version(1, "classifier", {"test": {"accuracy": 0.91}, "labels": 120})
+    version(2, "classifier", {"test": {"accuracy": 0.97}, "labels": 600})
+    version(3, "classifier", {"test": {"accuracy": 0.5}})  # trained before label counts were kept: left out
+    ModelVersion.objects.create(name="lite0-imagenet", version=1, kind="imagenet_zero_shot", artifact_dir="y",
+                                sha256="1" * 64)
+    history = selectors.version_history()
+    assert [(h["version"], h["labels"], h["accuracy"]) for h in history] == [
+        ("lite0-finetune v1", 120, 0.91), ("lite0-finetune v2", 600, 0.97)]
