@@ -7,7 +7,7 @@ EDUAI_PORT ?= 8000
 export TF_USE_LEGACY_KERAS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: run test bench bench-train install models messages clean
+.PHONY: run test bench bench-train bench-labels install models messages clean
 
 install: $(VENV)/.installed static/vendor/.installed
 
@@ -49,6 +49,9 @@ bench: install models
 
 bench-train: install models
 	$(PY) -m bench.train
+
+bench-labels: install models
+	$(PY) -m bench.learning_curve
 
 # Regenerate the translation catalogues after changing user-visible strings (needs GNU gettext).
 messages: install
