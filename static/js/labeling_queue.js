@@ -16,14 +16,23 @@ function percent(value) {
   return new Intl.NumberFormat(root.dataset.language, { style: "percent", maximumFractionDigits: 0 }).format(value);
 }
 
+// The API's answer; an Error with a message in the page's language when it is not a success.
 async function call(url, options = {}) {
-  const response = await fetch(url, {
-    credentials: "same-origin",
-    ...options,
-    headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrfToken(), ...(options.headers || {}) },
-  });
-  const body = response.status === 204 ? null : await response.json();
-  if (!response.ok) throw new Error((body && body.detail) || strings.error);
+  let response;
+  try {
+    response = await fetch(url, {
+      credentials: "same-origin",
+      ...options,
+      headers: {
+        Accept: "application/json", "Accept-Language": root.dataset.language, "Content-Type": "application/json",
+        "X-CSRFToken": csrfToken(), ...(options.headers || {}),
+      },
+    });
+  } catch {
+    throw new Error(strings.error); // offline: the browser's own message would be in its language
+  }
+  const body = response.status === 204 ? null : await response.json().catch(() => null); // a proxy's HTML error page
+  if (!response.ok || (response.status !== 204 && body === null)) throw new Error((body && body.detail) || strings.error);
   return body;
 }
 
@@ -88,6 +97,8 @@ async function act(work) {
     await work();
   } catch (error) {
     feedback(error.message, "danger");
+    // e.g. labelled meanwhile in another tab: show the picture to label now, with the buttons back on
+    await loadNext();
   } finally {
     busy = false;
   }

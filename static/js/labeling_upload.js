@@ -36,6 +36,7 @@ function send(files, onProgress) {
     request.open("POST", root.dataset.apiUrl);
     request.setRequestHeader("X-CSRFToken", csrfToken());
     request.setRequestHeader("Accept", "application/json");
+    request.setRequestHeader("Accept-Language", document.documentElement.lang); // reasons in the page's language
     request.upload.onprogress = (event) => onProgress(event.loaded);
     request.onload = () => {
       try {
@@ -47,6 +48,12 @@ function send(files, onProgress) {
     request.onerror = () => reject(new Error("network"));
     request.send(form);
   });
+}
+
+function showProgress(fraction) {
+  const value = Math.round(100 * Math.min(fraction, 1));
+  $("upload-bar").style.width = `${value}%`;
+  $("upload-progress").setAttribute("aria-valuenow", value);
 }
 
 function report(kind, name, detail) {
@@ -64,12 +71,14 @@ async function upload(fileList) {
   let sentBefore = 0;
   let filesDone = 0;
   $("upload-report").replaceChildren();
+  $("upload-refresh").classList.add("d-none");
+  showProgress(0);
   $("upload-progress").classList.remove("d-none");
   for (const group of batches(files)) {
     $("upload-status").textContent = format(strings.sending, { done: filesDone + group.length, total: files.length });
     try {
       const { status, body } = await send(group, (loaded) => {
-        $("upload-bar").style.width = `${(100 * (sentBefore + loaded)) / total}%`;
+        showProgress((sentBefore + loaded) / total);
       });
       for (const item of body.added || []) report("added", item.name);
       for (const item of body.duplicates || []) report("duplicate", item.name);
@@ -80,9 +89,11 @@ async function upload(fileList) {
     }
     sentBefore += group.reduce((sum, file) => sum + file.size, 0);
     filesDone += group.length;
-    $("upload-bar").style.width = `${(100 * sentBefore) / total}%`;
+    showProgress(sentBefore / total);
   }
   $("upload-status").textContent = strings.done;
+  // the gallery below was drawn before the upload: offer to draw it again with the new pictures
+  if ($("upload-report").querySelector("[data-outcome=added]")) $("upload-refresh").classList.remove("d-none");
 }
 
 if (root) {
