@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import io
+import lzma
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -72,7 +74,7 @@ def _zip_members(name: str, content: bytes, report: UploadReport):
         try:
             with archive.open(member) as handle:
                 data = handle.read(settings.EDUAI_MAX_UPLOAD_BYTES + 1)  # never more than the limit, whatever the header says
-        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError):
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, zlib.error, lzma.LZMAError):
             report.rejected.append({"name": inner, "code": "bad_zip", "detail": _(
                 "This file inside the .zip is damaged or encrypted.")})
             continue

@@ -211,7 +211,8 @@ class QueuePage(LabelingPage):
             "js_strings": {
                 "loading": _("Loading the next picture…"), "empty": _("Nothing left to label. Thank you!"),
                 "saved": _("Saved: %(label)s."), "skipped": _("Skipped."), "undone": _("Undone: label it again."),
-                "nothing_to_undo": _("There is nothing to undo."), "error": _("Something went wrong. Try again."),
+                "nothing_to_undo": _("There is nothing to undo."),
+                "unreadable": _("This picture could not be shown. Skip it with S."), "error": _("Something went wrong. Try again."),
                 "model_said": _("The model says %(label)s (%(percent)s)."), "agrees": _("You agree with the model."),
                 "disagrees": _("You and the model disagree: your label helps it learn."),
                 "labels": {value: str(label) for value, label in Value.choices},

@@ -1,38 +1,12 @@
 """In Debian's Chromium: log in, upload a cat photo on the page, see the Spanish result and the heatmap."""
-import os
-import shutil
-
 import pytest
-from django.db import connections
 from PIL import Image
 
+from tests.conftest import session_for
 from tests.test_training_api import labelled, people  # noqa: F401 - fixtures
 from tests.test_training_pages import finished_run  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser_page(live_server):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1280, "height": 1400}, locale="en-US")
-        yield page
-        browser.close()
-        # Queries made while Playwright runs use their own connection (another context): close it,
-        # or PostgreSQL refuses to drop the test database at the end.
-        connections.close_all()
 
 
 def test_student_uploads_a_cat_and_sees_gato_with_a_heatmap(
@@ -93,7 +67,7 @@ def test_a_text_file_shows_a_spanish_error_and_stores_nothing(
     fake = tmp_path / "foto.jpg"
     fake.write_bytes(b"esto no es una foto")
     page = browser_page
-    page.context.add_cookies([{"name": "sessionid", "value": _session_for(student), "url": live_server.url}])
+    page.context.add_cookies([{"name": "sessionid", "value": session_for(student), "url": live_server.url}])
     page.goto(f"{live_server.url}/")
     page.wait_for_selector("#analyzer[data-ready=true]", state="attached")
     page.set_input_files("#image-input", str(fake))
@@ -102,20 +76,12 @@ def test_a_text_file_shows_a_spanish_error_and_stores_nothing(
     assert not StoredImage.objects.exists()
 
 
-def _session_for(user) -> str:
-    from django.test import Client
-
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
-
-
 @pytest.mark.tensorflow
 def test_run_page_draws_curves_results_and_comparison(
     live_server, transactional_db, finished_run, people, artifacts_dir, browser_page
 ):
     page = browser_page
-    page.context.add_cookies([{"name": "sessionid", "value": _session_for(people["student"]), "url": live_server.url}])
+    page.context.add_cookies([{"name": "sessionid", "value": session_for(people["student"]), "url": live_server.url}])
     page.goto(f"{live_server.url}/training/{finished_run.pk}/")
     page.wait_for_selector("#results:not(.d-none)")
     assert page.get_attribute("#status", "data-status") == "succeeded"

@@ -5,7 +5,7 @@ import zipfile
 import pytest
 
 from tests import images
-from tests.test_browser import _session_for, browser_page  # noqa: F401 - fixture
+from tests.conftest import session_for
 
 pytestmark = pytest.mark.browser
 
@@ -106,7 +106,7 @@ def test_a_refused_label_says_why_and_the_queue_goes_on(
     for i in range(4):
         import_image(content=images.jpeg(64 + 8 * i, 48), name=f"foto-{i}.jpg", value=None)
     page = browser_page
-    page.context.add_cookies([{"name": "sessionid", "value": _session_for(student), "url": live_server.url}])
+    page.context.add_cookies([{"name": "sessionid", "value": session_for(student), "url": live_server.url}])
     page.goto(f"{live_server.url}/labeling/queue/")
     page.wait_for_selector("#queue[data-state=ready]", state="attached", timeout=15_000)
     strings = page.evaluate("JSON.parse(document.getElementById('i18n-strings').textContent)")
@@ -149,7 +149,7 @@ def test_gallery_uploads_files_and_a_zip_with_progress_and_a_report(
     notes.write_bytes(images.TEXT)
 
     page = browser_page
-    page.context.add_cookies([{"name": "sessionid", "value": _session_for(student), "url": live_server.url}])
+    page.context.add_cookies([{"name": "sessionid", "value": session_for(student), "url": live_server.url}])
     page.goto(f"{live_server.url}/labeling/images/")
     page.wait_for_selector("#uploader[data-ready=true]", state="attached")
     page.click("#uploader > summary")

@@ -67,6 +67,11 @@ function show(data) {
     root.dataset.state = "ready";
     setEnabled(true);
   };
+  image.onerror = () => { // the file is gone or unreadable: say so, and let the student skip it
+    root.dataset.state = "ready";
+    setEnabled(true);
+    feedback(strings.unreadable, "warning");
+  };
   image.dataset.imageId = current.id;
   image.src = current.file_url;
   image.classList.remove("d-none");
