@@ -40,7 +40,7 @@ def simulate_learning_curve(curve_id: int) -> str:
                                          [keys[i] for i in ids], settings,
                                          progress=lambda d, t: report("simulate", d, t))
         reference = max((n for n in result["sizes"] if n <= REFERENCE_LABELS), default=result["sizes"][0])
-        result["labels_needed"] = learning_curve.labels_needed(result, at=reference)
+        result["labels_needed"] = {**learning_curve.labels_needed(result, at=reference), "at": reference}
         curve.result, curve.status = result, LearningCurve.Status.DONE
     except Exception as error:  # reported on the curve for the teacher; the worker goes on
         curve.status, curve.error = LearningCurve.Status.FAILED, f"{type(error).__name__}: {error}"

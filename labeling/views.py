@@ -211,8 +211,8 @@ class QueuePage(LabelingPage):
             "js_strings": {
                 "loading": _("Loading the next picture…"), "empty": _("Nothing left to label. Thank you!"),
                 "saved": _("Saved: %(label)s."), "skipped": _("Skipped."), "undone": _("Undone: label it again."),
-                "nothing_to_undo": _("There is nothing to undo."),
-                "unreadable": _("This picture could not be shown. Skip it with S."), "error": _("Something went wrong. Try again."),
+                "nothing_to_undo": _("There is nothing to undo."), "error": _("Something went wrong. Try again."),
+                "unreadable": _("This picture could not be shown. Skip it with S."),
                 "model_said": _("The model says %(label)s (%(percent)s)."), "agrees": _("You agree with the model."),
                 "disagrees": _("You and the model disagree: your label helps it learn."),
                 "labels": {value: str(label) for value, label in Value.choices},
@@ -258,6 +258,10 @@ class LearningCurvePage(LabelingPage):
                 "spread": _("± one standard deviation across seeds"), "running": _("The worker is simulating…"),
                 "embed": _("computing embeddings"), "simulate": _("training classifiers"),
                 "failed": _("The simulation failed."),
+                "summary": _("Random sampling reaches %(accuracy)s with %(reference)s labels; uncertainty sampling "
+                             "gets there with %(needed)s labels (%(percent)s of them)."),
+                "summary_never": _("Random sampling reaches %(accuracy)s with %(reference)s labels; uncertainty "
+                                   "sampling did not get there in this simulation."),
             },
         }
 

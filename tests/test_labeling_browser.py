@@ -184,3 +184,43 @@ def test_gallery_uploads_files_and_a_zip_with_progress_and_a_report(
     page.click("#upload-refresh")
     page.wait_for_selector("#gallery")
     assert page.locator("#gallery [data-image-id]").count() == 3
+
+
+def test_learning_curve_page_draws_both_strategies_with_their_spread_and_the_real_history(
+    live_server, transactional_db, student, artifacts_dir, browser_page
+):
+    import hashlib
+
+    import numpy as np
+
+    from labeling import learning_curve
+    from labeling.models import LearningCurve
+    from ml_models.models import ModelVersion
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1], 150)
+    embeddings = rng.normal(labels[:, None] * 1.0, 1.0, size=(300, 8)).astype(np.float32)
+    keys = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(300)]
+    settings = learning_curve.CurveSettings(sizes=(20, 50, 100), seeds=3)
+    result = learning_curve.simulate(embeddings, labels, keys, settings)
+    result["labels_needed"] = {**learning_curve.labels_needed(result, at=100), "at": 100}
+    LearningCurve.objects.create(status="done", params={}, result=result)
+    ModelVersion.objects.create(name="lite0-finetune", version=1, kind="classifier", artifact_dir="x", sha256="0" * 64,
+                                metrics={"test": {"accuracy": 0.95}, "labels": 300})
+
+    page = browser_page
+    page.context.add_cookies([{"name": "sessionid", "value": session_for(student), "url": live_server.url}])
+    page.goto(f"{live_server.url}/labeling/learning-curve/")
+    page.wait_for_selector("#curve[data-status=done]", state="attached")
+    series = page.evaluate("Chart.getChart('curve-chart').data.datasets.map(d => [d.label, d.data.map(p => p.x)])")
+    means = [label for label, _ in series if "±" not in label]
+    assert means == ["muestreo aleatorio", "muestreo por incertidumbre"]
+    assert all(xs == [20, 50, 100] for _, xs in series)
+    assert len(series) == 6  # each mean with an upper and a lower band of ± one standard deviation
+    accuracy = page.evaluate("Chart.getChart('curve-chart').data.datasets[0].data[1].y")
+    assert accuracy == pytest.approx(100 * result["strategies"]["random"]["mean"][1])
+    assert page.evaluate("Chart.getChart('history-chart').data.datasets[0].data.map(p => [p.x, p.y])") == [[300, 95]]
+    assert page.evaluate("Chart.getChart('curve-chart').options.scales.y.title.text") == "exactitud en prueba (%)"
+    needed = result["labels_needed"]["uncertainty_labels"]
+    assert f"con {needed} etiquetas" in page.text_content("#curve-summary")
+    page.screenshot(path=str(artifacts_dir / "labeling-learning-curve.png"), full_page=True)

@@ -8,25 +8,35 @@ const POLL_MS = 2000;
 const COLOURS = { random: "#6c757d", uncertainty: "#0d6efd", versions: "#198754" };
 let chart = null;
 
+const format = (template, values) => template.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
 const percentText = (value) => new Intl.NumberFormat(language, { style: "percent", maximumFractionDigits: 1 }).format(value);
 const toPoints = (sizes, values) => sizes.map((x, i) => ({ x, y: 100 * values[i] }));
 
+const NICE_TICKS = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+
 function axes() {
   return {
-    x: { type: "logarithmic", title: { display: true, text: strings.labels } },
+    x: {
+      type: "logarithmic",
+      title: { display: true, text: strings.labels },
+      ticks: { autoSkip: false, maxRotation: 0, callback: (value) => (NICE_TICKS.includes(value) ? value : "") },
+    },
     y: { title: { display: true, text: strings.accuracy } },
   };
 }
 
-// Mean line plus an invisible upper and a filled lower band of ± one standard deviation.
+// Mean line (drawn on top) plus a band of ± one standard deviation: an invisible upper edge and a
+// lower edge filled up to it.
 function strategySeries(name, sizes, spread) {
   const colour = COLOURS[name];
   const upper = sizes.map((x, i) => ({ x, y: 100 * (spread.mean[i] + spread.std[i]) }));
   const lower = sizes.map((x, i) => ({ x, y: 100 * (spread.mean[i] - spread.std[i]) }));
+  const band = { label: `${strings[name]} ${strings.spread}`, borderWidth: 0, pointRadius: 0, order: 1 };
   return [
-    { label: strings[name], data: toPoints(sizes, spread.mean), borderColor: colour, backgroundColor: colour, pointRadius: 3 },
-    { label: `${strings[name]} ${strings.spread}`, data: upper, borderWidth: 0, pointRadius: 0, fill: false },
-    { label: `${strings[name]} ${strings.spread}`, data: lower, borderWidth: 0, pointRadius: 0, fill: "-1", backgroundColor: `${colour}33` },
+    { label: strings[name], data: toPoints(sizes, spread.mean), borderColor: colour, backgroundColor: colour,
+      pointRadius: 3, borderWidth: 2, order: 0 },
+    { ...band, data: upper, fill: false },
+    { ...band, data: lower, fill: "-1", backgroundColor: `${colour}26` },
   ];
 }
 
@@ -46,9 +56,13 @@ function drawCurve(result) {
     },
   });
   const needed = result.labels_needed;
-  $("curve-summary").textContent = needed && needed.uncertainty_labels
-    ? `${strings.random}: ${percentText(needed.random_accuracy_at)} · ${strings.uncertainty}: ${needed.uncertainty_labels} / ${result.sizes.filter((n) => n <= 500).pop()}`
-    : "";
+  if (needed) {
+    const values = {
+      accuracy: percentText(needed.random_accuracy_at), reference: needed.at,
+      needed: needed.uncertainty_labels, percent: percentText(needed.ratio || 0),
+    };
+    $("curve-summary").textContent = format(needed.uncertainty_labels ? strings.summary : strings.summary_never, values);
+  }
 }
 
 function showStatus(curve) {
