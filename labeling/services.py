@@ -77,10 +77,11 @@ def next_image(*, user, strategy: str) -> Assignment | None:
     if strategy not in QUEUE_STRATEGIES:
         raise LabelingRefused("invalid_strategy", _("Unknown ordering: %(strategy)s.") % {"strategy": strategy})
     needed = LabelingSettings.current().labels_per_image
+    candidates = selectors.queue_candidates(user=user, needed=needed)
     current = Assignment.objects.filter(user=user, expires_at__gt=timezone.now()).first()
-    if current and current.strategy == strategy and current.image_id in selectors.queue_candidates(user=user, needed=needed):
+    if current and current.strategy == strategy and current.image_id in candidates:
         return current
-    ranked = _ranked(selectors.queue_candidates(user=user, needed=needed), user=user, strategy=strategy)
+    ranked = _ranked(candidates, user=user, strategy=strategy)
     with transaction.atomic():
         LabelingSettings.objects.select_for_update().get(pk=1)  # one queue pick at a time, class-wide
         Assignment.objects.filter(user=user).delete()
