@@ -4,6 +4,7 @@ import pytest
 from labeling import services
 from labeling.models import ImageScore, LearningCurve
 from labeling.tasks import simulate_learning_curve
+from tests.test_training_api import worker  # noqa: F401 - fixture
 
 SMALL = {"sizes": [4, 8], "seeds": 2, "test_fraction": 0.3, "initial": 4, "measure": "margin",
          "batch_fraction": 0.1, "min_batch": 2}
@@ -69,3 +70,30 @@ def test_only_one_simulation_runs_at_a_time(db, make_user):
         services.start_learning_curve(user=teacher)
     assert refused.value.code == "curve_running"
     assert Counter(LearningCurve.objects.values_list("status", flat=True)) == {"queued": 1}
+
+
+def test_a_teacher_starts_a_simulation_and_a_real_worker_runs_it(worker, datasets_dir, make_user):
+    """End to end: the API queues the curve on commit, the Celery worker process embeds and simulates."""
+    import time
+
+    from django.conf import settings
+
+    from ml_models import pretrained
+    from ml_models.services import register_version
+    from tests.test_training_api import client_for
+
+    register_version(folder=pretrained.artifact_dir(settings.MODELS_DIR))
+    half = services.MIN_CURVE_IMAGES // 2
+    for value in ("cat", "dog"):
+        for path in sorted((datasets_dir / "catsdogs" / value).glob("*.jpg"))[:half]:
+            services.import_image(content=path.read_bytes(), name=path.name, value=value)
+    teacher = client_for(make_user("tere", "teacher"))
+    started = teacher.post("/api/v1/labeling/learning-curves/")
+    assert started.status_code == 202, started.content
+    deadline = time.monotonic() + 120
+    while (curve := teacher.get(f"/api/v1/labeling/learning-curves/{started.json()['id']}/").json())["status"] in (
+            "queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert curve["status"] == "done", curve
+    assert curve["result"]["pool_size"] + curve["result"]["test_size"] == services.MIN_CURVE_IMAGES
+    assert curve["result"]["labels_needed"]["at"] == curve["result"]["sizes"][-1]
