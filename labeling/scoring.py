@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import numpy as np
 from django.conf import settings
@@ -17,6 +18,7 @@ from ml_models.preprocess import to_model_input
 from ml_models.runtime import IMAGENET_KIND, ActiveModel, ImageNetModel, LoadedModel, NoActiveModel
 
 BATCH = 16
+log = logging.getLogger(__name__)
 
 
 def answer_distribution(verdict: zero_shot.Verdict) -> dict[str, float]:
@@ -28,9 +30,8 @@ def answer_distribution(verdict: zero_shot.Verdict) -> dict[str, float]:
 def score_images(image_ids, *, limit: int | None = None) -> int:
     """Score the images that the active version has not scored yet (at most `limit`); returns how many.
     Does nothing when no model is active."""
-    try:
-        model = ActiveModel.get()
-    except NoActiveModel:
+    model = _active_model()
+    if model is None:
         return 0
     done = set(ImageScore.objects.filter(model_version_id=model.version_id, image_id__in=list(image_ids))
                .values_list("image_id", flat=True))
@@ -39,6 +40,18 @@ def score_images(image_ids, *, limit: int | None = None) -> int:
     for start in range(0, len(images), BATCH):
         _score_batch(images[start:start + BATCH], model)
     return len(images)
+
+
+def _active_model() -> LoadedModel | None:
+    """The active model, or None when there is none or its files cannot be loaded here: scores are a
+    cache, so their absence must never break an upload, an import or a page."""
+    try:
+        return ActiveModel.get()
+    except NoActiveModel:
+        return None
+    except Exception:
+        log.warning("images not scored: the active model cannot be loaded", exc_info=True)
+        return None
 
 
 def _score_batch(images: list[StoredImage], model: LoadedModel) -> None:
@@ -96,9 +109,8 @@ def embedding_of(score: ImageScore) -> np.ndarray:
 def model_answer(image_id: int) -> dict | None:
     """The active model's answer for one image ({"version", "answer", "probabilities"}), scoring it
     first if needed; None when no model is active or the file cannot be read."""
-    try:
-        model = ActiveModel.get()
-    except NoActiveModel:
+    model = _active_model()
+    if model is None:
         return None
     score_images([image_id])
     score = ImageScore.objects.filter(image_id=image_id, model_version_id=model.version_id).first()

@@ -83,7 +83,7 @@ def next_image(*, user, strategy: str) -> Assignment | None:
         return current
     ranked = _ranked(candidates, user=user, strategy=strategy)
     with transaction.atomic():
-        LabelingSettings.objects.select_for_update().get(pk=1)  # one queue pick at a time, class-wide
+        _queue_lock()
         Assignment.objects.filter(user=user).delete()
         available = selectors.queue_candidates(user=user, needed=needed)
         for image_id in ranked:
@@ -91,6 +91,14 @@ def next_image(*, user, strategy: str) -> Assignment | None:
                 return Assignment.objects.create(user=user, image_id=image_id, strategy=strategy,
                                                  expires_at=timezone.now() + timedelta(minutes=HOLD_MINUTES))
     return None
+
+
+def _queue_lock() -> None:
+    """Serialise everything that changes who may be shown what (picks, labels, skips, undo), class-wide,
+    until the transaction ends. Counting votes and held pictures takes several queries; without the
+    lock a label committed between them could let one picture be given to one person too many."""
+    LabelingSettings.current()
+    LabelingSettings.objects.select_for_update().get(pk=1)
 
 
 def _ranked(candidates: set[int], *, user, strategy: str) -> list[int]:
@@ -132,6 +140,7 @@ def label_image(*, user, image: StoredImage, value: str, strategy: str) -> Label
         raise LabelingRefused("invalid_strategy", _("Unknown ordering: %(strategy)s.") % {"strategy": strategy})
     try:
         with transaction.atomic():
+            _queue_lock()
             label = Label.objects.create(image=image, user=user, labeler=user.get_username(), value=value,
                                          strategy=strategy)
             Assignment.objects.filter(user=user).delete()
@@ -154,6 +163,7 @@ def _answer_of(analysis: Analysis) -> str:
 
 def skip_image(*, user, image: StoredImage) -> None:
     with transaction.atomic():
+        _queue_lock()
         Skip.objects.get_or_create(user=user, image=image)
         Assignment.objects.filter(user=user).delete()
 
@@ -162,6 +172,7 @@ def undo_last(*, user, strategy: str) -> StoredImage | None:
     """Take back `user`'s last label or skip and hold that image for them again (to be served in
     the `strategy` they are using now); None if there is nothing to undo."""
     with transaction.atomic():
+        _queue_lock()
         last_label = Label.objects.filter(user=user).order_by("-created_at", "-id").first()
         last_skip = Skip.objects.filter(user=user).order_by("-created_at", "-id").first()
         last = max((x for x in (last_label, last_skip) if x), key=lambda x: x.created_at, default=None)

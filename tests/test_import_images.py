@@ -53,3 +53,25 @@ def test_without_labels_only_images_are_stored(db, image_folder):
 def test_unknown_user_is_an_error(db, image_folder):
     with pytest.raises(CommandError, match="nobody"):
         call_command("import_images", str(image_folder), "--as", "nobody", verbosity=0)
+
+
+def test_imported_images_are_scored_by_the_active_model(db, image_folder, active_model):
+    from labeling.models import ImageScore
+
+    call_command("import_images", str(image_folder), "--label-from-folders", verbosity=0)
+    scores = ImageScore.objects.filter(model_version=active_model)
+    assert scores.count() == StoredImage.objects.count() == 3
+    assert all(sum(score.probabilities.values()) == pytest.approx(1.0, abs=1e-4) for score in scores)
+
+
+def test_an_active_model_whose_files_are_missing_does_not_stop_an_import(db, image_folder, settings, tmp_path):
+    from labeling.models import ImageScore
+    from ml_models.models import ModelVersion
+    from ml_models.runtime import ActiveModel
+
+    ActiveModel.clear()
+    settings.MODELS_DIR = tmp_path / "no-models-here"
+    ModelVersion.objects.create(name="gone", version=1, kind="classifier", artifact_dir="gone/1", sha256="0" * 64,
+                                is_active=True)
+    call_command("import_images", str(image_folder), "--label-from-folders", verbosity=0)
+    assert StoredImage.objects.count() == 3 and not ImageScore.objects.exists()
