@@ -18,7 +18,7 @@ class TagOutput(serializers.Serializer):
     imagenet_index = serializers.IntegerField(required=False)
 
 
-class ModelVersionOutput(serializers.Serializer):
+class AnalysisModelOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     version = serializers.IntegerField()
@@ -53,7 +53,7 @@ class AnalysisOutput(serializers.ModelSerializer):
     image_url = serializers.SerializerMethodField()
     original_name = serializers.CharField(source="image.original_name")
     label_display = serializers.CharField(source="get_label_display")
-    model_version = ModelVersionOutput()
+    model_version = AnalysisModelOutput()
     probabilities = ProbabilitiesOutput()
     tags = TagOutput(many=True)
     explanation = serializers.SerializerMethodField()

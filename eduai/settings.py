@@ -154,12 +154,18 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "EduAI API",
-    "DESCRIPTION": "Analyze photos (cat, dog or unusual), with tags, an unusual score and a heatmap.",
+    "DESCRIPTION": "Analyze photos (cat, dog or unusual), with tags, an unusual score and a heatmap; "
+                   "label them as a class (queue, agreement, export); train and serve models.",
     "VERSION": "1",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {  # one name per choice set, shared by every field that uses it
+        "LabelValueEnum": "labeling.models.Value",
+        "LabelStrategyEnum": "labeling.models.Strategy",
+        "QueueStrategyEnum": "labeling.serializers.QUEUE_CHOICES",
+    },
 }
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport (no server needed).

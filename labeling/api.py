@@ -3,6 +3,7 @@ from dataclasses import asdict
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -302,10 +303,13 @@ class VersionHistoryApi(APIView):
         return Response(selectors.version_history())
 
 
-@extend_schema(parameters=[OpenApiParameter("file_format", str, OpenApiParameter.PATH, enum=["csv", "json"])])
 class ExportApi(APIView):
     """Every label as CSV or JSON (gold answers only for teachers)."""
 
+    @extend_schema(
+        parameters=[OpenApiParameter("file_format", str, OpenApiParameter.PATH, enum=["csv", "json"])],
+        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/json"): OpenApiTypes.OBJECT},
+    )
     def get(self, request, file_format: str):
         if file_format not in ("csv", "json"):
             raise ApiError(code="not_found", detail=_("Export as csv or json."), status_code=status.HTTP_404_NOT_FOUND)

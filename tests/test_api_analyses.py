@@ -137,3 +137,18 @@ def test_openapi_schema_documents_the_analysis_endpoints(client):
     assert {"201", "400", "413", "415"} <= set(post["responses"])
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content and b"cdn" not in docs.content.lower()
+
+
+def test_openapi_schema_documents_the_labeling_endpoints_without_warnings(client, tmp_path):
+    from django.core.management import call_command
+
+    schema = client.get("/api/schema/?format=json").json()
+    assert {"/api/v1/images/", "/api/v1/images/{id}/", "/api/v1/images/{id}/adjudication/", "/api/v1/images/{id}/gold/",
+            "/api/v1/labeling/next/", "/api/v1/labeling/labels/", "/api/v1/labeling/skip/", "/api/v1/labeling/undo/",
+            "/api/v1/analyses/{id}/model-is-wrong/", "/api/v1/labeling/disputes/", "/api/v1/labeling/agreement/",
+            "/api/v1/labeling/settings/", "/api/v1/labeling/export/{file_format}/", "/api/v1/labeling/import/",
+            "/api/v1/labeling/learning-curves/", "/api/v1/labeling/learning-curves/{id}/",
+            "/api/v1/labeling/history/"} <= set(schema["paths"])
+    assert set(schema["paths"]["/api/v1/labeling/export/{file_format}/"]["get"]["responses"]["200"]["content"]) == {
+        "text/csv", "application/json"}
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
