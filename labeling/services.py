@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -122,6 +123,8 @@ def _model_order(ids: list[int], *, user, strategy: str) -> list[int]:
     scores = selectors.latest_scores(ids, version_id=version_id)
     scored = [i for i in ids if i in scores]
     unscored = [i for i in ids if i not in scores]
+    if unscored:
+        _score_the_rest_in_the_worker(version_id)
     if not scored:
         return unscored
     if strategy in UNCERTAINTY_STRATEGIES:
@@ -130,6 +133,15 @@ def _model_order(ids: list[int], *, user, strategy: str) -> list[int]:
     turn = Label.objects.filter(user=user, strategy=Strategy.DIVERSITY).count()
     embeddings = np.stack([scoring.embedding_of(scores[i]) for i in scored])
     return ordering.diversity_order(scored, embeddings, turn=turn) + unscored
+
+
+def _score_the_rest_in_the_worker(version_id: int) -> None:
+    """Ask the worker, once per version and 10 minutes, to score every picture still unscored (after
+    a new model is activated, or a large import), so the next picks rank the whole pool."""
+    from labeling.tasks import score_missing_images
+
+    if cache.add(f"labeling:scoring:{version_id}", True, timeout=600):
+        transaction.on_commit(score_missing_images.delay)
 
 
 def label_image(*, user, image: StoredImage, value: str, strategy: str) -> Label:

@@ -1,4 +1,4 @@
-"""Worker tasks for labeling: the learning-curve simulation."""
+"""Worker tasks for labeling: scoring pictures with the active model, the learning-curve simulation."""
 from __future__ import annotations
 
 import dataclasses
@@ -14,6 +14,12 @@ from labeling.selectors import final_labels
 
 CLASSES = ("cat", "dog")
 REFERENCE_LABELS = 500  # how many labels uncertainty sampling needs to match random sampling at this many
+
+
+@shared_task
+def score_missing_images() -> int:
+    """Score every stored picture the active model has not scored yet; returns how many."""
+    return scoring.score_images(list(StoredImage.objects.values_list("id", flat=True)))
 
 
 @shared_task

@@ -280,3 +280,23 @@ def test_the_same_label_sent_twice_at_once_is_stored_once(make_user):
         thread.join()
     assert sorted(outcomes) == ["already_labeled", "saved"]
     assert Label.objects.count() == 1
+
+
+def test_pictures_the_queue_could_not_score_in_time_are_scored_by_the_worker(
+    photos, active_model, make_user, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from labeling.tasks import score_missing_images
+
+    cache.clear()
+    monkeypatch.setattr(services, "SCORE_PER_REQUEST", 2)  # a request scores only a couple of pictures
+    with django_capture_on_commit_callbacks() as queued:
+        services.next_image(user=make_user("ana"), strategy="margin")
+    assert ImageScore.objects.count() == 2
+    assert [callback.__self__.name for callback in queued] == [score_missing_images.name]  # task.delay, once
+    assert score_missing_images() == len(photos) - 2
+    assert ImageScore.objects.filter(model_version=active_model).count() == len(photos)
+    with django_capture_on_commit_callbacks() as queued_again:
+        services.next_image(user=make_user("ben"), strategy="margin")
+    assert queued_again == []  # everything is scored now
