@@ -91,3 +91,25 @@ def test_undo_with_nothing_to_undo_is_a_409_in_spanish(db, make_user):
     response = client_for(make_user("ana")).post("/api/v1/labeling/undo/", {}, format="json")
     assert response.status_code == 409
     assert response.json() == {"code": "nothing_to_undo", "detail": "No hay nada que deshacer."}
+
+
+def test_gallery_finds_pictures_the_model_disagrees_on_and_unusual_ones(db, active_model, make_user,
+                                                                       cat_photos, dog_photos, other_photos):
+    ana = client_for(make_user("ana"))
+    right = services.import_image(content=cat_photos[0].read_bytes(), name="cat.jpg", value="cat").image
+    wrong = services.import_image(content=dog_photos[0].read_bytes(), name="dog.jpg", value="cat").image  # mislabelled
+    fish = services.import_image(content=other_photos[0].read_bytes(), name="other.jpg", value=None).image
+    uploaded = ana.post("/api/v1/images/", {"files": []}, format="multipart")  # nothing sent: refused
+    assert uploaded.status_code == 400
+    from labeling.scoring import score_images
+
+    score_images([right.pk, wrong.pk, fish.pk])
+
+    def ids(filter_name):
+        return {item["id"] for item in ana.get(f"/api/v1/images/?filter={filter_name}").json()["results"]}
+
+    assert ids("model_disagrees") == {wrong.pk}
+    assert ids("unusual") == {fish.pk}
+    assert ids("cat") == {right.pk, wrong.pk} and ids("dataset") == {right.pk, wrong.pk}
+    assert ids("unlabeled") == {fish.pk}
+    assert ana.get("/api/v1/images/?filter=nonsense").status_code == 400
