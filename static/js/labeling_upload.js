@@ -97,6 +97,7 @@ async function upload(fileList) {
 }
 
 if (root) {
+  if (window.location.hash === "#uploader") root.open = true; // "Upload pictures" on the overview
   const zone = $("upload-dropzone");
   $("upload-input").addEventListener("change", (event) => upload(event.target.files));
   zone.addEventListener("dragover", (event) => { event.preventDefault(); zone.classList.add("dragover"); });
