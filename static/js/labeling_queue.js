@@ -72,8 +72,11 @@ function show(data) {
     setEnabled(true);
     feedback(strings.unreadable, "warning");
   };
+  // the same picture again (held for this student): it is already drawn, and no new load event may come
+  const drawn = image.complete && image.naturalWidth > 0 && image.src === new URL(current.file_url, window.location.href).href;
   image.dataset.imageId = current.id;
   image.src = current.file_url;
+  if (drawn) image.onload();
   image.classList.remove("d-none");
   $("queue-message").classList.add("d-none");
   if (data.suggestion) {
@@ -95,18 +98,21 @@ async function loadNext() {
   }
 }
 
+// One action at a time (label, skip, undo); afterwards the picture to label now is shown, unless
+// the action says there is nothing new to show (it returns false).
 async function act(work) {
   if (busy) return;
   busy = true;
+  let showNext = true;
   try {
-    await work();
+    showNext = (await work()) !== false;
   } catch (error) {
+    // e.g. labelled meanwhile in another tab: say why, then show the picture to label now
     feedback(error.message, "danger");
-    // e.g. labelled meanwhile in another tab: show the picture to label now, with the buttons back on
-    await loadNext();
   } finally {
     busy = false;
   }
+  if (showNext) await loadNext();
 }
 
 function answer(value) {
@@ -122,7 +128,6 @@ function answer(value) {
       text += ` ${modelSentence(result.model)} ${result.model.answer === value ? strings.agrees : strings.disagrees}`;
     }
     feedback(text, "success");
-    await loadNext();
   });
 }
 
@@ -131,7 +136,6 @@ function skip() {
   act(async () => {
     await call(root.dataset.skipUrl, { method: "POST", body: JSON.stringify({ image: current.id }) });
     feedback(strings.skipped);
-    await loadNext();
   });
 }
 
@@ -141,10 +145,9 @@ function undo() {
       await call(root.dataset.undoUrl, { method: "POST", body: JSON.stringify({ strategy: $("strategy").value }) });
     } catch (error) {
       feedback(error.message, "warning");
-      return;
+      return false;
     }
     feedback(strings.undone, "info");
-    await loadNext();
   });
 }
 
