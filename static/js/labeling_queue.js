@@ -72,11 +72,12 @@ function show(data) {
     setEnabled(true);
     feedback(strings.unreadable, "warning");
   };
-  // the same picture again (held for this student): it is already drawn, and no new load event may come
+  // the same picture again (held for this student, e.g. after a failed request): it is already drawn;
+  // loading it again could fire no load event, or an error for the cancelled request
   const drawn = image.complete && image.naturalWidth > 0 && image.src === new URL(current.file_url, window.location.href).href;
   image.dataset.imageId = current.id;
-  image.src = current.file_url;
   if (drawn) image.onload();
+  else image.src = current.file_url;
   image.classList.remove("d-none");
   $("queue-message").classList.add("d-none");
   if (data.suggestion) {
