@@ -56,26 +56,25 @@ def validated(serializer_class, data) -> dict:
     return serializer.validated_data
 
 
-def states_for(user) -> dict:
+def states_for(user, *, image_ids=None) -> dict:
     """Image states as this user may see them: only teachers learn which images are gold."""
-    return selectors.image_states(reveal_gold=is_teacher(user))
+    return selectors.image_states(reveal_gold=is_teacher(user), image_ids=image_ids)
+
+
+def image_output(image: StoredImage, user) -> dict:
+    return ImageOutput(image, context={"states": states_for(user, image_ids=[image.pk])}).data
 
 
 def image_detail(*, image: StoredImage, user) -> dict:
     """The detail payload; what a student may see depends on whether they have answered yet."""
-    teacher = is_teacher(user)
-    state = selectors.image_states().get(image.pk, selectors.ImageState())
-    visible = selectors.votes_visible(user=user, image=image, state=state, teacher=teacher)
-    states = selectors.image_states(reveal_gold=teacher)
-    adjudication = getattr(image, "adjudication", None)
-    gold = getattr(image, "gold", None) if teacher else None
+    view = selectors.image_view(image=image, user=user, teacher=is_teacher(user))
     return {
-        **ImageOutput(image, context={"states": states}).data,
-        "votes_visible": visible,
-        "labels": LabelOutput(image.labels.all(), many=True).data if visible else [],
-        "adjudication": _decision(adjudication, "decided_by") if visible else None,
-        "gold": _decision(gold, "created_by"),
-        "model": scoring.model_answer(image.pk) if visible else None,
+        **ImageOutput(image, context={"states": {image.pk: view.state}}).data,
+        "votes_visible": view.votes_visible,
+        "labels": LabelOutput(view.labels, many=True).data,
+        "adjudication": _decision(view.adjudication, "decided_by"),
+        "gold": _decision(view.gold, "created_by"),
+        "model": scoring.model_answer(image.pk) if view.votes_visible else None,
     }
 
 
@@ -142,7 +141,7 @@ class NextImageApi(APIView):
         if image is not None and settings.suggestion == LabelingSettings.Suggestion.ALWAYS:
             suggestion = scoring.model_answer(image.pk)
         return Response({
-            "image": ImageOutput(image, context={"states": states_for(request.user)}).data if image else None,
+            "image": image_output(image, request.user) if image else None,
             "strategy": strategy,
             "suggestion": suggestion,
             "labeled_by_me": request.user.label_set.count(),
@@ -185,7 +184,7 @@ class UndoApi(APIView):
         image = services.undo_last(user=request.user, strategy=strategy)
         if image is None:
             raise ApiError(code="nothing_to_undo", detail=_("There is nothing to undo."), status_code=status.HTTP_409_CONFLICT)
-        return Response(ImageOutput(image, context={"states": states_for(request.user)}).data)
+        return Response(image_output(image, request.user))
 
 
 class ModelWrongApi(APIView):

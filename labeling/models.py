@@ -51,11 +51,6 @@ class Label(models.Model):
     def __str__(self) -> str:
         return f"{self.image} = {self.value} ({self.labeler})"
 
-    @property
-    def is_vote(self) -> bool:
-        """Dataset labels are answers, not votes: they do not count towards agreement."""
-        return self.strategy != Strategy.DATASET
-
 
 class Skip(models.Model):
     """A labeler passed on an image; it is not shown to them again (unless they undo)."""

@@ -30,7 +30,7 @@ def answer_distribution(verdict: zero_shot.Verdict) -> dict[str, float]:
 def score_images(image_ids, *, limit: int | None = None) -> int:
     """Score the images that the active version has not scored yet (at most `limit`); returns how many.
     Does nothing when no model is active."""
-    model = _active_model()
+    model = active_model()
     if model is None:
         return 0
     done = set(ImageScore.objects.filter(model_version_id=model.version_id, image_id__in=list(image_ids))
@@ -42,7 +42,7 @@ def score_images(image_ids, *, limit: int | None = None) -> int:
     return len(images)
 
 
-def _active_model() -> LoadedModel | None:
+def active_model() -> LoadedModel | None:
     """The active model, or None when there is none or its files cannot be loaded here: scores are a
     cache, so their absence must never break an upload, an import or a page."""
     try:
@@ -109,7 +109,7 @@ def embedding_of(score: ImageScore) -> np.ndarray:
 def model_answer(image_id: int) -> dict | None:
     """The active model's answer for one image ({"version", "answer", "probabilities"}), scoring it
     first if needed; None when no model is active or the file cannot be read."""
-    model = _active_model()
+    model = active_model()
     if model is None:
         return None
     score_images([image_id])

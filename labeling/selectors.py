@@ -24,7 +24,6 @@ from ml_models.models import ModelVersion
 
 UNLABELED, ADJUDICATED, GOLD, DATASET = "unlabeled", "adjudicated", "gold", "dataset"
 NEEDS_LABELS, CONSENSUS, DISPUTED = agreement.NEEDS_LABELS, agreement.CONSENSUS, agreement.DISPUTED
-FINAL_STATUSES = (CONSENSUS, ADJUDICATED, GOLD, DATASET)
 
 
 @dataclass
@@ -36,23 +35,28 @@ class ImageState:
     final: str | None = None
 
 
-def image_states(*, needed: int | None = None, reveal_gold: bool = True) -> dict[int, ImageState]:
-    """{image id: state} for every stored image. A teacher's answer (adjudication, then gold) beats
-    a dataset folder's label, which beats the labelers' consensus. Students must not learn which
-    images are gold: with reveal_gold=False those look like any other image."""
+def image_states(*, needed: int | None = None, reveal_gold: bool = True, image_ids=None) -> dict[int, ImageState]:
+    """{image id: state} for every stored image (or only `image_ids`). A teacher's answer
+    (adjudication, then gold) beats a dataset folder's label, which beats the labelers' consensus.
+    Students must not learn which images are gold: with reveal_gold=False those look like any other image."""
     needed = needed or LabelingSettings.current().labels_per_image
-    states = {image_id: ImageState() for image_id in StoredImage.objects.values_list("id", flat=True)}
+    images, labels = StoredImage.objects.all(), Label.objects.all()
+    golds, adjudications = GoldImage.objects.all(), Adjudication.objects.all()
+    if image_ids is not None:
+        images, labels = images.filter(pk__in=image_ids), labels.filter(image_id__in=image_ids)
+        golds, adjudications = golds.filter(image_id__in=image_ids), adjudications.filter(image_id__in=image_ids)
+    states = {image_id: ImageState() for image_id in images.values_list("id", flat=True)}
     dataset: dict[int, str] = {}
-    for image_id, value, labeler in Label.objects.values_list("image_id", "value", "labeler"):
+    for image_id, value, labeler in labels.values_list("image_id", "value", "labeler"):
         if labeler == DATASET_LABELER:
             dataset[image_id] = value
         else:
             states[image_id].votes.append(value)
     decided = {
         **{image_id: (DATASET, value) for image_id, value in dataset.items()},
-        **({image_id: (GOLD, value) for image_id, value in GoldImage.objects.values_list("image_id", "value")}
+        **({image_id: (GOLD, value) for image_id, value in golds.values_list("image_id", "value")}
            if reveal_gold else {}),
-        **{image_id: (ADJUDICATED, value) for image_id, value in Adjudication.objects.values_list("image_id", "value")},
+        **{image_id: (ADJUDICATED, value) for image_id, value in adjudications.values_list("image_id", "value")},
     }
     for image_id, state in states.items():
         if image_id in decided:
@@ -93,9 +97,15 @@ def flagged_by_students() -> set[int]:
     return set(Label.objects.filter(strategy=Strategy.MODEL_WRONG).values_list("image_id", flat=True))
 
 
-def latest_scores(image_ids, *, version_id: int) -> dict[int, ImageScore]:
+def scores_of(image_ids, *, version_id: int) -> dict[int, ImageScore]:
+    """{image id: score} of one model version, embeddings included (for ranking the queue)."""
     return {score.image_id: score for score in
             ImageScore.objects.filter(model_version_id=version_id, image_id__in=list(image_ids))}
+
+
+def _answers(version_id: int | None) -> dict[int, dict]:
+    """{image id: probabilities} of one model version, without loading the embeddings."""
+    return dict(ImageScore.objects.filter(model_version_id=version_id).values_list("image_id", "probabilities"))
 
 
 def answer_of(probabilities: dict) -> str:
@@ -118,29 +128,47 @@ def gallery(*, user, filter_name: str, version_id: int | None, unusual_threshold
     if filter_name == "mine":
         return images.filter(labels__user=user)
     if filter_name == "unusual":
-        unusual = [score.image_id for score in ImageScore.objects.filter(model_version_id=version_id)
-                   if score.probabilities.get("neither", 0) >= unusual_threshold]
+        unusual = [image_id for image_id, probabilities in _answers(version_id).items()
+                   if probabilities.get("neither", 0) >= unusual_threshold]
         return images.filter(pk__in=unusual)
     states = image_states(reveal_gold=reveal_gold)
     if filter_name in ("cat", "dog", "neither"):
         ids = [i for i, s in states.items() if s.final == filter_name]
     elif filter_name == "model_disagrees":
-        settled = {i: s.final for i, s in states.items() if s.final is not None}
-        scores = latest_scores(settled, version_id=version_id) if version_id else {}
-        ids = [i for i, score in scores.items() if answer_of(score.probabilities) != settled[i]]
+        answers = _answers(version_id)
+        ids = [i for i, s in states.items() if s.final is not None and i in answers and answer_of(answers[i]) != s.final]
     else:
         ids = [i for i, s in states.items() if s.status == filter_name]
     return images.filter(pk__in=ids)
 
 
-def votes_visible(*, user, image: StoredImage, state: ImageState, teacher: bool) -> bool:
+@dataclass(frozen=True)
+class ImageView:
+    """One image as a given person may see it."""
+
+    state: ImageState  # with gold hidden from students
+    votes_visible: bool
+    labels: list[Label]  # empty unless votes_visible
+    adjudication: Adjudication | None  # None unless votes_visible
+    gold: GoldImage | None  # teachers only
+
+
+def image_view(*, image: StoredImage, user, teacher: bool) -> ImageView:
     """Labelers answer blind: a student sees other people's labels (and the model's answer) only once
     they have answered or skipped the image themselves, or once it is settled (gold never counts)."""
-    if teacher:
-        return True
-    if Label.objects.filter(image=image, user=user).exists() or Skip.objects.filter(image=image, user=user).exists():
-        return True
-    return state.final is not None and state.status != GOLD
+    state = image_states(image_ids=[image.pk]).get(image.pk, ImageState())
+    answered = (Label.objects.filter(image=image, user=user).exists()
+                or Skip.objects.filter(image=image, user=user).exists())
+    visible = teacher or answered or (state.final is not None and state.status != GOLD)
+    if not teacher:
+        state = image_states(image_ids=[image.pk], reveal_gold=False).get(image.pk, state)
+    return ImageView(
+        state=state,
+        votes_visible=visible,
+        labels=list(image.labels.select_related("user")) if visible else [],
+        adjudication=Adjudication.objects.filter(image=image).select_related("decided_by").first() if visible else None,
+        gold=GoldImage.objects.filter(image=image).select_related("created_by").first() if teacher else None,
+    )
 
 
 def disputes() -> QuerySet:
@@ -160,15 +188,19 @@ class AgreementStats:
     counts: dict[str, int]  # images per status
 
 
+def status_counts(*, reveal_gold: bool = True) -> dict[str, int]:
+    """How many images are in each status."""
+    return dict(Counter(state.status for state in image_states(reveal_gold=reveal_gold).values()))
+
+
 def agreement_stats(*, reveal_gold: bool = True) -> AgreementStats:
     votes = list(Label.objects.exclude(labeler=DATASET_LABELER).values_list("image_id", "labeler", "value"))
-    states = image_states(reveal_gold=reveal_gold)
     return AgreementStats(
         pairs=agreement.cohen_pairs(votes),
         fleiss=agreement.fleiss_kappa(votes),
         images_with_votes=len({image for image, _, _ in votes}),
         votes=len(votes),
-        counts=dict(Counter(state.status for state in states.values())),
+        counts=status_counts(reveal_gold=reveal_gold),
     )
 
 

@@ -32,7 +32,6 @@ from labeling.models import (
     Strategy,
     Value,
 )
-from ml_models.runtime import ActiveModel, NoActiveModel
 
 HOLD_MINUTES = 10  # how long the image shown to a labeler is kept for them
 SCORE_PER_REQUEST = 64  # unscored candidates the queue scores while a labeler waits
@@ -115,12 +114,12 @@ def _ranked(candidates: set[int], *, user, strategy: str) -> list[int]:
 
 
 def _model_order(ids: list[int], *, user, strategy: str) -> list[int]:
-    try:
-        version_id = ActiveModel.get().version_id
-    except NoActiveModel as error:
-        raise LabelingRefused("no_active_model", _("No model is active, so only the random order works."), 409) from error
+    model = scoring.active_model()
+    if model is None:
+        raise LabelingRefused("no_active_model", _("No model is active, so only the random order works."), 409)
+    version_id = model.version_id
     scoring.score_images(ids, limit=SCORE_PER_REQUEST)
-    scores = selectors.latest_scores(ids, version_id=version_id)
+    scores = selectors.scores_of(ids, version_id=version_id)
     scored = [i for i in ids if i in scores]
     unscored = [i for i in ids if i not in scores]
     if unscored:

@@ -1,7 +1,6 @@
 """Worker tasks for labeling: scoring pictures with the active model, the learning-curve simulation."""
 from __future__ import annotations
 
-import dataclasses
 import traceback
 
 from celery import shared_task

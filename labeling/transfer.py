@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _, gettext_noop, ngettext
 
 from classifier.models import StoredImage
-from labeling import agreement, selectors
-from labeling.models import DATASET_LABELER, Adjudication, GoldImage, Label, LabelingSettings, Strategy, Value
+from labeling import selectors
+from labeling.models import DATASET_LABELER, Adjudication, GoldImage, Label, Strategy, Value
 
 COLUMNS = ("sha256", "file_name", "label", "labeler", "strategy", "timestamp", "consensus")
 REQUIRED = ("sha256", "label", "labeler", "strategy", "timestamp")  # file_name and consensus only inform
@@ -57,7 +57,7 @@ def export_rows(*, include_gold: bool) -> list[dict]:
     """Every label, adjudication and (if asked) gold answer as rows, sorted by (sha256, timestamp, labeler)."""
     labels = list(Label.objects.values_list("image_id", "image__sha256", "image__original_name", "value",
                                             "labeler", "strategy", "created_at"))
-    consensus = _consensus_by_image(labels, include_gold=include_gold)
+    consensus = _consensus_by_image(include_gold=include_gold)
     rows = [_row(*label, consensus) for label in labels]
     rows += [_row(*a, ADJUDICATION, created, consensus) for *a, created in Adjudication.objects.values_list(
         "image_id", "image__sha256", "image__original_name", "value", "decided_by__username", "created_at")]
@@ -72,19 +72,10 @@ def _row(image_id, sha256, file_name, value, labeler, strategy, created_at, cons
             "strategy": strategy, "timestamp": _format_timestamp(created_at), "consensus": consensus.get(image_id, "")}
 
 
-def _consensus_by_image(labels: list[tuple], *, include_gold: bool) -> dict[int, str]:
+def _consensus_by_image(*, include_gold: bool) -> dict[int, str]:
     """{image id: settled label}; without gold, a gold image shows what it would be without its known
     answer, so the consensus column does not give gold answers away to students."""
-    states = selectors.image_states()
-    needed = LabelingSettings.current().labels_per_image
-    dataset = {label[0]: label[3] for label in labels if label[4] == DATASET_LABELER}
-    consensus = {}
-    for image_id, state in states.items():
-        final = state.final
-        if state.status == selectors.GOLD and not include_gold:  # same precedence as image_states
-            final = dataset.get(image_id) or agreement.consensus(state.votes, needed=needed)[1]
-        consensus[image_id] = final or ""
-    return consensus
+    return {image_id: state.final or "" for image_id, state in selectors.image_states(reveal_gold=include_gold).items()}
 
 
 def _format_timestamp(moment: datetime) -> str:

@@ -42,7 +42,7 @@ class OverviewPage(LabelingPage):
 
     def get_context_data(self, **kwargs):
         teacher = is_teacher(self.request.user)
-        counts = selectors.agreement_stats(reveal_gold=teacher).counts
+        counts = selectors.status_counts(reveal_gold=teacher)
         return {
             **super().get_context_data(**kwargs),
             "status_cards": [(key, {"count": counts.get(key, 0), "label": STATUS_NAMES[key]}, colour)
@@ -139,20 +139,16 @@ class ImagePage(LabelingPage):
 
     def get_context_data(self, **kwargs):
         image = get_object_or_404(StoredImage, pk=self.kwargs["pk"])
-        teacher = is_teacher(self.request.user)
-        state = selectors.image_states().get(image.pk, selectors.ImageState())
-        visible = selectors.votes_visible(user=self.request.user, image=image, state=state, teacher=teacher)
-        if not teacher:
-            state = selectors.image_states(reveal_gold=False).get(image.pk, state)
+        view = selectors.image_view(image=image, user=self.request.user, teacher=is_teacher(self.request.user))
         return {
             **super().get_context_data(**kwargs),
             "image": image,
-            "state": state,
-            "visible": visible,
-            "labels": image.labels.select_related("user") if visible else [],
-            "adjudication": getattr(image, "adjudication", None) if visible else None,
-            "gold": getattr(image, "gold", None) if teacher else None,
-            "model": scoring.model_answer(image.pk) if visible else None,
+            "state": view.state,
+            "visible": view.votes_visible,
+            "labels": view.labels,
+            "adjudication": view.adjudication,
+            "gold": view.gold,
+            "model": scoring.model_answer(image.pk) if view.votes_visible else None,
             "values": Value.choices,
             "status_names": STATUS_NAMES,
         }

@@ -3,7 +3,6 @@ the single-upload checks; a bad one is reported by name and skipped, the same pi
 import io
 import os
 import zipfile
-import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

@@ -163,7 +163,7 @@ def test_uncertainty_serves_the_image_the_active_model_is_least_sure_about(photo
     assert held.strategy == measure
 
 
-def test_diversity_serves_images_from_different_clusters_in_turn(photos, active_model, make_user):
+def test_diversity_order_serves_every_image_once_and_records_its_strategy(photos, active_model, make_user):
     ana = make_user("ana")
     served = label_all(ana, strategy="diversity")
     assert sorted(served) == sorted(image.pk for image in photos)

@@ -31,7 +31,7 @@ def test_the_worker_simulates_random_and_uncertainty_sampling_on_settled_images(
     # Lite0 embeddings separate real cats from dogs: 8 labels already give a good classifier
     assert result["strategies"]["random"]["mean"][-1] >= 0.8
     assert result["labels_needed"]["random_accuracy_at"] == result["strategies"]["random"]["mean"][-1]
-    # the embeddings were cached under the pretrained model's version: a second run computes none
+    # the embeddings are cached under the pretrained model's version, for the next simulation
     assert ImageScore.objects.filter(model_version=active_model).count() == 20
 
 
