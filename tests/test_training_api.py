@@ -184,3 +184,18 @@ def test_cancel_a_running_run_in_the_worker(worker, people, labelled):
     finished = wait_for(run["id"], lambda r: r.is_finished, timeout=60)
     assert finished.status == "cancelled" and len(finished.history) < 500
     assert finished.model_version is None and not ModelVersion.objects.filter(name="student-cnn").exists()
+
+
+def test_a_preset_with_json_overrides_is_checked_like_a_config(people, labelled, django_capture_on_commit_callbacks):
+    teacher = client_for(people["teacher"])
+    with django_capture_on_commit_callbacks(execute=False):
+        response = teacher.post("/api/v1/training-runs/", {"preset": "smoke", "config": {
+            "augment": {"flip": False}, "class_names": ["cat", "dog"], "epochs": 3}}, format="json")
+    assert response.status_code == 201, response.content
+    config = TrainingRun.objects.get().config
+    assert (config["augment"]["flip"], config["class_names"], config["epochs"], config["family"]) == (
+        False, ["cat", "dog"], 3, "student_cnn")
+    refused = teacher.post("/api/v1/training-runs/", {"preset": "smoke", "config": {"augment": {"bogus": 1}}},
+                           format="json")
+    assert refused.status_code == 400 and "bogus" in refused.json()["detail"]
+    assert TrainingRun.objects.count() == 1

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from training.pipeline.config import PRESETS, TrainingConfig
+from training.pipeline.config import TrainingConfig, preset
 
 
 class StartRunForm(forms.Form):
@@ -27,15 +27,13 @@ class StartRunForm(forms.Form):
     def config(self) -> TrainingConfig:
         """The preset with the fields the teacher filled in; ValueError if they do not fit together."""
         data = self.cleaned_data
-        base = PRESETS[data["preset"]]
         overrides = {name: data[name] for name in ("epochs", "dropout", "l2", "patience", "cv_folds", "prune_sparsity")
                      if data.get(name) is not None}
         overrides["quantize"] = data["quantize"]
-        merged = {**base.to_dict(), **overrides}
         if not data["augment"]:
-            merged["augment"] = {"flip": False, "rotation": 0, "zoom": 0, "translation": 0, "contrast": 0,
-                                 "brightness": 0}
-        return TrainingConfig.from_dict(merged)
+            overrides["augment"] = {"flip": False, "rotation": 0, "zoom": 0, "translation": 0, "contrast": 0,
+                                    "brightness": 0}
+        return preset(data["preset"], **overrides)
 
     def clean(self):
         cleaned = super().clean()

@@ -1,7 +1,7 @@
 """Training configuration: frozen dataclasses with defaults, validated once, saved with the run."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 
 FAMILIES = ("student_cnn", "lite0_transfer")
 
@@ -108,7 +108,7 @@ class TrainingConfig:
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
         values = dict(data)
-        if "augment" in values:
+        if "augment" in values and not isinstance(values["augment"], AugmentConfig):
             augment = values["augment"]
             unknown = set(augment) - {f.name for f in fields(AugmentConfig)}
             if unknown:
@@ -133,4 +133,5 @@ PRESETS: dict[str, TrainingConfig] = {
 def preset(name: str, **overrides) -> TrainingConfig:
     if name not in PRESETS:
         raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-    return replace(PRESETS[name], **overrides).validated()
+    # through plain data, so JSON overrides (an "augment" dict, a class_names list) are checked like a config file
+    return TrainingConfig.from_dict({**PRESETS[name].to_dict(), **overrides})
