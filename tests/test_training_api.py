@@ -199,3 +199,12 @@ def test_a_preset_with_json_overrides_is_checked_like_a_config(people, labelled,
                            format="json")
     assert refused.status_code == 400 and "bogus" in refused.json()["detail"]
     assert TrainingRun.objects.count() == 1
+
+
+def test_runs_training_at_once_reserve_different_versions(db, settings, tmp_path):
+    from training.services import reserve_version
+
+    settings.MODELS_DIR = tmp_path / "models"
+    first, second = reserve_version("student-cnn"), reserve_version("student-cnn")
+    assert (first[0], second[0]) == (1, 2)
+    assert first[1].is_dir() and second[1].is_dir() and first[1] != second[1]

@@ -51,6 +51,19 @@ def next_version(name: str) -> int:
     return max(registered, on_disk) + 1
 
 
+def reserve_version(name: str) -> tuple[int, Path]:
+    """The next version of `name` and its folder, created now: two runs training at once (several
+    workers) never get the same number, though each only writes its files minutes later."""
+    while True:
+        version = next_version(name)
+        folder = settings.MODELS_DIR / name / str(version)
+        try:
+            folder.mkdir(parents=True)
+        except FileExistsError:  # taken by another run between the two lines above
+            continue
+        return version, folder
+
+
 def model_name(config: TrainingConfig) -> str:
     return config.family.replace("_", "-")
 
@@ -114,8 +127,7 @@ def execute_run(run_id: int, *, listener=None) -> TrainingRun:
 
     config = TrainingConfig.from_dict(run.config)
     name = model_name(config)
-    version = next_version(name)
-    folder = settings.MODELS_DIR / name / str(version)
+    version, folder = reserve_version(name)
     progress = _Progress(run, listener)
     try:
         result = run_pipeline(config, examples_from(run.dataset, config.class_names), folder, name=name,
