@@ -69,11 +69,12 @@ class ActiveModel:
 
     _lock = threading.Lock()
     _current: LoadedModel | None = None
+    _failed_version_id: int | None = None  # not tried again on every request: once per activation
 
     @classmethod
     def get(cls) -> LoadedModel:
         """The active version's model; if a newly activated one cannot be loaded here, keep serving
-        the one already loaded (and say so in the log) rather than fail requests."""
+        the one already loaded (and say so in the log, once) rather than fail requests."""
         from django.conf import settings
 
         from ml_models.selectors import active_version
@@ -82,7 +83,7 @@ class ActiveModel:
         if version is None:
             raise NoActiveModel("no active model version")
         current = cls._current
-        if current is not None and current.version_id == version.id:
+        if current is not None and version.id in (current.version_id, cls._failed_version_id):
             return current
         with cls._lock:
             if cls._current is None or cls._current.version_id != version.id:
@@ -91,6 +92,7 @@ class ActiveModel:
                 except Exception:
                     if cls._current is None:
                         raise
+                    cls._failed_version_id = version.id
                     log.exception("could not load %s; still serving %s v%s", version, cls._current.name,
                                   cls._current.version)
             return cls._current
@@ -99,6 +101,7 @@ class ActiveModel:
     def clear(cls) -> None:
         with cls._lock:
             cls._current = None
+            cls._failed_version_id = None
 
 
 class ImageNetModel:

@@ -56,19 +56,20 @@ def check_servable(version: ModelVersion) -> None:
         raise ActivationRefused(_("The model must have the classes cat and dog."))
 
 
-@transaction.atomic
 def activate_version(*, version: ModelVersion, user=None, is_rollback: bool = False) -> ModelVersion:
-    """Make `version` the one every web process serves from its next request on (checked first)."""
+    """Make `version` the one every web process serves from its next request on (checked first, outside
+    the transaction: hashing and loading the files must not hold the database's write lock)."""
     check_servable(version)
-    current = ModelVersion.objects.select_for_update().filter(is_active=True).first()
-    if current is not None and current.pk == version.pk:
-        return version
-    if current is not None:
-        current.is_active = False
-        current.save(update_fields=["is_active"])
-    version.is_active = True
-    version.save(update_fields=["is_active"])
-    Activation.objects.create(version=version, previous=current, activated_by=user, is_rollback=is_rollback)
+    with transaction.atomic():
+        current = ModelVersion.objects.select_for_update().filter(is_active=True).first()
+        if current is not None and current.pk == version.pk:
+            return version
+        if current is not None:
+            current.is_active = False
+            current.save(update_fields=["is_active"])
+        version.is_active = True
+        version.save(update_fields=["is_active"])
+        Activation.objects.create(version=version, previous=current, activated_by=user, is_rollback=is_rollback)
     return version
 
 

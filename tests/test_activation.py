@@ -108,13 +108,16 @@ def test_nothing_to_roll_back_to(versions):
         rollback()
 
 
-def test_process_keeps_serving_when_the_new_version_breaks_after_activation(versions, models_dir):
+def test_process_keeps_serving_when_the_new_version_breaks_after_activation(versions, models_dir, caplog):
     imagenet, classifier = versions
     assert ActiveModel.get().name == "lite0-imagenet"
     (models_dir / "halves" / "1" / ONNX_FILE).write_bytes(b"gone")
     ModelVersion.objects.filter(pk=imagenet.pk).update(is_active=False)
     ModelVersion.objects.filter(pk=classifier.pk).update(is_active=True)  # as if another process activated it
     assert ActiveModel.get().name == "lite0-imagenet"
+    assert [record.levelname for record in caplog.records] == ["ERROR"]  # the failed load, said once
+    assert ActiveModel.get().name == "lite0-imagenet"
+    assert len(caplog.records) == 1  # not loaded (and logged) again on every request
 
 
 def test_hot_swap_under_concurrent_requests_fails_none(transactional_db, models_dir):
