@@ -31,24 +31,33 @@ class Prediction:
     inference_ms: float
 
 
-def predict(model: LoadedModel, rgb, *, imagenet_model: LoadedModel | None = None) -> Prediction:
-    """Run the active model on one RGB picture: label, tags and the CAM for the label.
+def verdicts(model: LoadedModel, pictures: list) -> tuple[list[zero_shot.Verdict], dict, dict]:
+    """The answer for each RGB picture, batched: (verdicts, ImageNet outputs, `model`'s outputs).
 
-    Tags and the unusual score come from the ImageNet network; when the active model is a
-    classifier trained on our labels, it decides cat vs dog and its own feature maps give the CAM.
+    Tags and the unusual score come from the ImageNet network; when `model` is a classifier trained
+    on our labels, it decides cat vs dog.
     """
-    if model.kind == IMAGENET_KIND:
-        imagenet_model = model
-    imagenet_model = imagenet_model or ImageNetModel.get()
+    imagenet = model if model.kind == IMAGENET_KIND else ImageNetModel.get()
+    imagenet_out = imagenet.predict(np.stack([to_model_input(p, imagenet.input_size) for p in pictures]))
+    own_out = imagenet_out if model is imagenet else model.predict(
+        np.stack([to_model_input(p, model.input_size) for p in pictures]))
+    answers = []
+    for i in range(len(pictures)):
+        verdict = zero_shot.classify(imagenet_out["probabilities"][i])
+        if model is not imagenet:
+            own = dict(zip(model.class_names, own_out["probabilities"][i]))
+            verdict = zero_shot.with_classifier(verdict, float(own["cat"]), float(own["dog"]))
+        answers.append(verdict)
+    return answers, imagenet_out, own_out
+
+
+def predict(model: LoadedModel, rgb) -> Prediction:
+    """Run the active model on one RGB picture: label, tags and the CAM for the label (from the
+    trained classifier's own feature maps when it is one)."""
     started = time.perf_counter()
-    outputs = imagenet_model.predict(to_model_input(rgb, imagenet_model.input_size)[None])
-    probabilities = outputs["probabilities"][0]
-    verdict = zero_shot.classify(probabilities)
-    if model is not imagenet_model:
-        outputs = model.predict(to_model_input(rgb, model.input_size)[None])
-        own = dict(zip(model.class_names, outputs["probabilities"][0]))
-        verdict = zero_shot.with_classifier(verdict, float(own["cat"]), float(own["dog"]))
+    (verdict,), imagenet_out, outputs = verdicts(model, [rgb])
     inference_ms = (time.perf_counter() - started) * 1000
+    probabilities = imagenet_out["probabilities"][0]
     classes, explained = _explained(model, verdict, probabilities)
     grid = explain.class_activation_map(outputs["feature_maps"][0], model.head_kernel, outputs["probabilities"][0],
                                         classes)

@@ -18,7 +18,6 @@ def analyze_page(request):
         "model_ready": active_version() is not None,
         "accept": ",".join(f"image/{fmt.lower()}" for fmt in ACCEPTED_FORMATS),
         "js_strings": {
-            "uploading": _("Analyzing…"),
             "error": _("Something went wrong. Try again."),
             "not_image": _("That file is not an image."),
             "percent_unusual": _("%(score)s unusual (threshold %(threshold)s)"),

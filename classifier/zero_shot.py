@@ -34,11 +34,7 @@ def classify(probabilities: np.ndarray, *, threshold: float = UNUSUAL_THRESHOLD)
     pet_mass = cat_mass + dog_mass
     unusual_score = float(np.clip(1.0 - pet_mass, 0.0, 1.0))
     cat = cat_mass / pet_mass if pet_mass > 0 else 0.5
-    if unusual_score >= threshold:
-        label = "unusual"
-    else:
-        label = "cat" if cat >= 0.5 else "dog"
-    return Verdict(cat=cat, dog=1.0 - cat, unusual_score=unusual_score, label=label)
+    return Verdict(cat=cat, dog=1.0 - cat, unusual_score=unusual_score, label=_label(unusual_score, cat, threshold))
 
 
 def with_classifier(zero_shot: Verdict, cat: float, dog: float, *, threshold: float = UNUSUAL_THRESHOLD) -> Verdict:
@@ -46,8 +42,12 @@ def with_classifier(zero_shot: Verdict, cat: float, dog: float, *, threshold: fl
     comes from the ImageNet network, which has seen a thousand kinds of things (ours only two)."""
     total = cat + dog
     p_cat = cat / total if total > 0 else 0.5
-    if zero_shot.unusual_score >= threshold:
-        label = "unusual"
-    else:
-        label = "cat" if p_cat >= 0.5 else "dog"
-    return Verdict(cat=p_cat, dog=1.0 - p_cat, unusual_score=zero_shot.unusual_score, label=label)
+    return Verdict(cat=p_cat, dog=1.0 - p_cat, unusual_score=zero_shot.unusual_score,
+                   label=_label(zero_shot.unusual_score, p_cat, threshold))
+
+
+def _label(unusual_score: float, cat: float, threshold: float) -> str:
+    """Unusual when little of the picture is cat or dog; otherwise the likelier of the two."""
+    if unusual_score >= threshold:
+        return "unusual"
+    return "cat" if cat >= 0.5 else "dog"

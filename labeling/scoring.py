@@ -11,11 +11,11 @@ from django.db import IntegrityError, transaction
 from classifier import zero_shot
 from classifier.images import ImageRejected, read_image
 from classifier.models import StoredImage
+from classifier.services import verdicts
 from labeling.models import ImageScore
 from labeling.selectors import answer_of
 from ml_models.models import ModelVersion
-from ml_models.preprocess import to_model_input
-from ml_models.runtime import IMAGENET_KIND, ActiveModel, ImageNetModel, LoadedModel, NoActiveModel
+from ml_models.runtime import ActiveModel, ImageNetModel, LoadedModel, NoActiveModel
 
 BATCH = 16
 log = logging.getLogger(__name__)
@@ -55,7 +55,6 @@ def active_model() -> LoadedModel | None:
 
 
 def _score_batch(images: list[StoredImage], model: LoadedModel) -> None:
-    imagenet = model if model.kind == IMAGENET_KIND else ImageNetModel.get()
     readable, pictures = [], []
     for image in images:
         try:
@@ -66,14 +65,8 @@ def _score_batch(images: list[StoredImage], model: LoadedModel) -> None:
             continue
     if not readable:
         return
-    imagenet_out = imagenet.predict(np.stack([to_model_input(p, imagenet.input_size) for p in pictures]))
-    own_out = imagenet_out if model is imagenet else model.predict(
-        np.stack([to_model_input(p, model.input_size) for p in pictures]))
-    for i, image in enumerate(readable):
-        verdict = zero_shot.classify(imagenet_out["probabilities"][i])
-        if model is not imagenet:
-            own = dict(zip(model.class_names, own_out["probabilities"][i]))
-            verdict = zero_shot.with_classifier(verdict, float(own["cat"]), float(own["dog"]))
+    answers, _imagenet_out, own_out = verdicts(model, pictures)
+    for i, (image, verdict) in enumerate(zip(readable, answers)):
         try:
             with transaction.atomic():
                 ImageScore.objects.create(

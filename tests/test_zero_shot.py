@@ -43,3 +43,14 @@ def test_threshold_decides_unusual():
 def test_no_cat_or_dog_mass_at_all_is_unusual_and_undecided():
     result = classify(probabilities())
     assert result.label == "unusual" and result.unusual_score == 1.0 and result.cat == 0.5
+
+
+def test_a_trained_classifier_decides_cat_or_dog_but_not_whether_the_picture_is_unusual():
+    from classifier.zero_shot import Verdict, with_classifier
+
+    usual = Verdict(cat=0.9, dog=0.1, unusual_score=0.2, label="cat")
+    decided = with_classifier(usual, cat=0.2, dog=0.6)
+    assert (decided.cat, decided.dog, decided.unusual_score, decided.label) == (
+        pytest.approx(0.25), pytest.approx(0.75), 0.2, "dog")
+    odd = Verdict(cat=0.5, dog=0.5, unusual_score=0.99, label="unusual")
+    assert with_classifier(odd, cat=0.9, dog=0.1).label == "unusual"

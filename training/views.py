@@ -26,7 +26,8 @@ def runs_page(request):
                 form.add_error(None, str(refused))
             else:
                 return redirect("training:run", pk=run.pk)
-    runs = TrainingRun.objects.select_related("created_by", "model_version")[:50]
+    # the list shows settings, status and results: the dataset snapshot, curves and log stay in the database
+    runs = TrainingRun.objects.select_related("created_by", "model_version").defer("dataset", "history", "log")[:50]
     return render(request, "training/runs.html", {"runs": runs, "form": form})
 
 
