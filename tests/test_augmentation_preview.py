@@ -6,6 +6,7 @@ import time
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+from rest_framework.test import APIClient
 
 from ml_models import pretrained
 from ml_models.services import register_version
@@ -56,3 +57,14 @@ def test_worker_returns_augmented_versions(worker, api, settings):
     pictures = [Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))) for url in body["images"]]
     assert {picture.size for picture in pictures} == {(160, 160)}
     assert len({picture.tobytes() for picture in pictures}) > 1
+
+
+def test_a_preview_can_be_polled_only_by_the_person_who_asked_for_it(api, student, make_user):
+    from training.services import preview_token
+
+    token = preview_token(task_id="some-task", user=student)
+    assert api.get(f"{URL}{token}/").json()["status"] == "pending"
+    other = APIClient()
+    other.force_authenticate(make_user("bea"))
+    assert other.get(f"{URL}{token}/").status_code == 404
+    assert api.get(f"{URL}some-task/").status_code == 404  # a bare or forged id

@@ -68,13 +68,18 @@ class AugmentationPreviewApi(APIView):
         if augment.errors():
             raise ApiError(code="invalid", detail="; ".join(augment.errors()))
         task = augmentation_preview.delay(analysis.image_id, asdict(augment), seed=data.validated_data["seed"])
-        return Response({"task_id": task.id, "status": "pending", "images": []}, status=status.HTTP_202_ACCEPTED)
+        token = services.preview_token(task_id=task.id, user=request.user)
+        return Response({"task_id": token, "status": "pending", "images": []}, status=status.HTTP_202_ACCEPTED)
 
 
 class AugmentationPreviewResultApi(APIView):
     @extend_schema(responses={200: PreviewOutput})
     def get(self, request, task_id: str):
-        result = AsyncResult(task_id, app=augmentation_preview.app)
+        worker_task = services.preview_task(token=task_id, user=request.user)
+        if worker_task is None:  # forged, or another person's preview: their photo is not yours to see
+            raise ApiError(code="not_found", detail=_("That preview does not exist or is not yours."),
+                           status_code=status.HTTP_404_NOT_FOUND)
+        result = AsyncResult(worker_task, app=augmentation_preview.app)
         if result.failed():
             return Response({"task_id": task_id, "status": "failed", "images": []})
         if not result.ready():

@@ -7,6 +7,7 @@ import traceback
 from pathlib import Path
 
 from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -191,3 +192,20 @@ class _Progress:
         self.log(f"{status}{': ' + error if error else ''}")
         self.run.save(update_fields=["status", "error", "finished_at", "progress", "stage", "log"])
         return self.run
+
+
+PREVIEW_SALT = "training.augmentation-preview"
+
+
+def preview_token(*, task_id: str, user) -> str:
+    """What the client polls with: the worker task's id, signed together with who asked for it."""
+    return signing.dumps({"task": task_id, "user": user.pk}, salt=PREVIEW_SALT)
+
+
+def preview_task(*, token: str, user) -> str | None:
+    """The worker task behind a preview token, if it is genuine and `user` asked for it."""
+    try:
+        data = signing.loads(token, salt=PREVIEW_SALT)
+    except signing.BadSignature:
+        return None
+    return data["task"] if data.get("user") == user.pk else None
