@@ -1,15 +1,12 @@
 from django.conf import settings
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from classifier import selectors, services
-from classifier.images import ImageRejected, check_file_size
+from classifier.images import check_file_size
 from classifier.serializers import AnalysisInput, AnalysisOutput
-from eduai.api_errors import ApiError
-from ml_models.runtime import NoActiveModel
 
 ERROR_RESPONSES = {
     code: OpenApiResponse(description=text)
@@ -35,17 +32,8 @@ class AnalysisListCreateApi(generics.ListAPIView):
         data = AnalysisInput(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["image"]
-        try:
-            check_file_size(upload.size, max_bytes=settings.EDUAI_MAX_UPLOAD_BYTES)  # before reading it
-            analysis = services.analyze_image(content=upload.read(), original_name=upload.name or "", user=request.user)
-        except ImageRejected as rejected:
-            raise ApiError(code=rejected.code, detail=rejected.detail, status_code=rejected.status) from rejected
-        except NoActiveModel as error:
-            raise ApiError(
-                code="no_active_model",
-                detail=_("No model is active yet. An administrator must run: manage.py prepare_models"),
-                status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-            ) from error
+        check_file_size(upload.size, max_bytes=settings.EDUAI_MAX_UPLOAD_BYTES)  # before reading it
+        analysis = services.analyze_image(content=upload.read(), original_name=upload.name or "", user=request.user)
         return Response(AnalysisOutput(analysis).data, status=status.HTTP_201_CREATED)
 
 

@@ -9,17 +9,14 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from eduai.errors import AppError
 from ml_models.preprocess import to_rgb
 
 ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "BMP": "bmp"}
 
 
-class ImageRejected(Exception):
-    """The upload is not an image we accept; carries the API error code, message and HTTP status."""
-
-    def __init__(self, code: str, detail: str, status: int):
-        super().__init__(detail)
-        self.code, self.detail, self.status = code, detail, status
+class ImageRejected(AppError):
+    """The upload is not an image we accept (bulk uploads catch it to report the file and go on)."""
 
 
 @dataclass(frozen=True)

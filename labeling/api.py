@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from classifier.models import StoredImage
 from classifier.selectors import analysis_of
 from classifier.zero_shot import UNUSUAL_THRESHOLD
-from eduai.api_errors import ApiError
+from eduai.errors import AppError, not_found
 from eduai.permissions import IsTeacher, ReadOrTeacher, is_teacher
 from labeling import scoring, selectors, services, transfer
 from labeling.models import LabelingSettings, LearningCurve
@@ -39,14 +39,10 @@ from labeling.uploads import upload_images
 from ml_models.selectors import active_version
 
 
-def refused(error: services.LabelingRefused) -> ApiError:
-    return ApiError(code=error.code, detail=error.detail, status_code=error.status)
-
-
 def image_or_404(pk) -> StoredImage:
     image = StoredImage.objects.filter(pk=pk).first()
     if image is None:
-        raise ApiError(code="not_found", detail=_("That image does not exist."), status_code=status.HTTP_404_NOT_FOUND)
+        raise not_found(_("That image does not exist."))
     return image
 
 
@@ -132,10 +128,7 @@ class NextImageApi(APIView):
     def get(self, request):
         settings = LabelingSettings.current()
         strategy = validated(StrategyQuery, request.query_params).get("strategy") or settings.default_strategy
-        try:
-            assignment = services.next_image(user=request.user, strategy=strategy)
-        except services.LabelingRefused as error:
-            raise refused(error) from error
+        assignment = services.next_image(user=request.user, strategy=strategy)
         image = assignment.image if assignment else None
         suggestion = None
         if image is not None and settings.suggestion == LabelingSettings.Suggestion.ALWAYS:
@@ -154,11 +147,8 @@ class LabelCreateApi(APIView):
     @extend_schema(request=LabelInput, responses={201: LabelCreatedOutput})
     def post(self, request):
         data = validated(LabelInput, request.data)
-        try:
-            label = services.label_image(user=request.user, image=image_or_404(data["image"]), value=data["value"],
-                                         strategy=data["strategy"])
-        except services.LabelingRefused as error:
-            raise refused(error) from error
+        label = services.label_image(user=request.user, image=image_or_404(data["image"]), value=data["value"],
+                                     strategy=data["strategy"])
         hidden = LabelingSettings.current().suggestion == LabelingSettings.Suggestion.NEVER
         return Response({"label": LabelOutput(label).data, "model": None if hidden else scoring.model_answer(label.image_id)},
                         status=status.HTTP_201_CREATED)
@@ -183,7 +173,7 @@ class UndoApi(APIView):
         strategy = validated(StrategyQuery, request.data).get("strategy") or LabelingSettings.current().default_strategy
         image = services.undo_last(user=request.user, strategy=strategy)
         if image is None:
-            raise ApiError(code="nothing_to_undo", detail=_("There is nothing to undo."), status_code=status.HTTP_409_CONFLICT)
+            raise AppError("nothing_to_undo", _("There is nothing to undo."), status.HTTP_409_CONFLICT)
         return Response(image_output(image, request.user))
 
 
@@ -195,13 +185,9 @@ class ModelWrongApi(APIView):
     def post(self, request, pk: int):
         analysis = analysis_of(user=request.user, pk=pk)
         if analysis is None:
-            raise ApiError(code="not_found", detail=_("That analysis does not exist or is not yours."),
-                           status_code=status.HTTP_404_NOT_FOUND)
-        try:
-            label = services.report_model_wrong(user=request.user, analysis=analysis,
-                                                value=validated(ValueInput, request.data)["value"])
-        except services.LabelingRefused as error:
-            raise refused(error) from error
+            raise not_found(_("That analysis does not exist or is not yours."))
+        label = services.report_model_wrong(user=request.user, analysis=analysis,
+                                            value=validated(ValueInput, request.data)["value"])
         return Response(LabelOutput(label).data, status=status.HTTP_201_CREATED)
 
 
@@ -282,10 +268,7 @@ class LearningCurveListApi(generics.ListAPIView):
 
     @extend_schema(request=None, responses={202: LearningCurveOutput})
     def post(self, request):
-        try:
-            curve = services.start_learning_curve(user=request.user)
-        except services.LabelingRefused as error:
-            raise refused(error) from error
+        curve = services.start_learning_curve(user=request.user)
         return Response(LearningCurveOutput(curve).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -311,7 +294,7 @@ class ExportApi(APIView):
     )
     def get(self, request, file_format: str):
         if file_format not in ("csv", "json"):
-            raise ApiError(code="not_found", detail=_("Export as csv or json."), status_code=status.HTTP_404_NOT_FOUND)
+            raise not_found(_("Export as csv or json."))
         rows = transfer.export_rows(include_gold=is_teacher(request.user))
         body, content_type = ((transfer.to_csv(rows), "text/csv") if file_format == "csv"
                               else (transfer.to_json(rows), "application/json"))
@@ -330,9 +313,6 @@ class ImportApi(APIView):
     @extend_schema(request={"multipart/form-data": TransferInput}, responses={200: {"type": "object"}})
     def post(self, request):
         upload = validated(TransferInput, request.data)["file"]
-        try:
-            rows = transfer.parse(upload.read(), file_name=upload.name or "")
-            report = transfer.import_rows(rows, teacher=request.user)
-        except transfer.TransferRefused as error:
-            raise ApiError(code=error.code, detail=error.detail) from error
+        rows = transfer.parse(upload.read(), file_name=upload.name or "")
+        report = transfer.import_rows(rows, teacher=request.user)
         return Response(asdict(report))

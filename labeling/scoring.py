@@ -83,7 +83,7 @@ def pretrained_embeddings(image_ids: list[int], *, progress=None) -> np.ndarray:
     once and cached under its registered version."""
     version = ModelVersion.objects.filter(kind=ModelVersion.Kind.IMAGENET_ZERO_SHOT).order_by("-is_active", "-version").first()
     if version is None:
-        raise NoActiveModel("the pretrained model is not registered: run manage.py prepare_models")
+        raise NoActiveModel()
     model = dataclasses.replace(ImageNetModel.get(), version_id=version.pk)
     cached = set(ImageScore.objects.filter(model_version=version, image_id__in=image_ids).values_list("image_id", flat=True))
     missing = list(StoredImage.objects.filter(pk__in=[i for i in image_ids if i not in cached]))

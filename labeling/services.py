@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from classifier.images import read_image
 from classifier.models import Analysis, StoredImage
 from classifier.services import files_removed_on_failure, store_image
+from eduai.errors import AppError
 from labeling import ordering, scoring, selectors
 from labeling.learning_curve import CurveSettings
 from labeling.models import (
@@ -35,14 +36,6 @@ from labeling.models import (
 
 HOLD_MINUTES = 10  # how long the image shown to a labeler is kept for them
 SCORE_PER_REQUEST = 64  # unscored candidates the queue scores while a labeler waits
-
-
-class LabelingRefused(Exception):
-    """The labeling action cannot be done; carries an API error code, a translated message and a status."""
-
-    def __init__(self, code: str, detail: str, status: int = 400):
-        super().__init__(detail)
-        self.code, self.detail, self.status = code, detail, status
 
 
 # ------------------------------------------------------------------------------------ images in
@@ -75,7 +68,7 @@ def import_image(*, content: bytes, name: str, value: str | None, user=None) -> 
 def next_image(*, user, strategy: str) -> Assignment | None:
     """The image `user` should label now, held for them for a while; None when nothing is left."""
     if strategy not in QUEUE_STRATEGIES:
-        raise LabelingRefused("invalid_strategy", _("Unknown ordering: %(strategy)s.") % {"strategy": strategy})
+        raise AppError("invalid_strategy", _("Unknown ordering: %(strategy)s.") % {"strategy": strategy})
     needed = LabelingSettings.current().labels_per_image
     candidates = selectors.queue_candidates(user=user, needed=needed)
     current = Assignment.objects.filter(user=user, expires_at__gt=timezone.now()).first()
@@ -116,7 +109,7 @@ def _ranked(candidates: set[int], *, user, strategy: str) -> list[int]:
 def _model_order(ids: list[int], *, user, strategy: str) -> list[int]:
     model = scoring.active_model()
     if model is None:
-        raise LabelingRefused("no_active_model", _("No model is active, so only the random order works."), 409)
+        raise AppError("no_active_model", _("No model is active, so only the random order works."), 409)
     version_id = model.version_id
     scoring.score_images(ids, limit=SCORE_PER_REQUEST)
     scores = selectors.scores_of(ids, version_id=version_id)
@@ -144,11 +137,11 @@ def _score_the_rest_in_the_worker(version_id: int) -> None:
 
 
 def label_image(*, user, image: StoredImage, value: str, strategy: str) -> Label:
-    """Record `user`'s label; LabelingRefused if they already labelled this image."""
+    """Record `user`'s label; AppError if they already labelled this image."""
     if value not in Value.values:
-        raise LabelingRefused("invalid_label", _("The label must be cat, dog or neither."))
+        raise AppError("invalid_label", _("The label must be cat, dog or neither."))
     if strategy not in QUEUE_STRATEGIES and strategy != Strategy.MODEL_WRONG:
-        raise LabelingRefused("invalid_strategy", _("Unknown ordering: %(strategy)s.") % {"strategy": strategy})
+        raise AppError("invalid_strategy", _("Unknown ordering: %(strategy)s.") % {"strategy": strategy})
     try:
         with transaction.atomic():
             _queue_lock()
@@ -156,7 +149,7 @@ def label_image(*, user, image: StoredImage, value: str, strategy: str) -> Label
                                          strategy=strategy)
             Assignment.objects.filter(user=user).delete()
     except IntegrityError as error:
-        raise LabelingRefused("already_labeled", _("You have already labelled this image."), 409) from error
+        raise AppError("already_labeled", _("You have already labelled this image."), 409) from error
     return label
 
 
@@ -164,7 +157,7 @@ def report_model_wrong(*, user, analysis: Analysis, value: str) -> Label:
     """"The model is wrong": the student's answer becomes a label, and the image goes to the front
     of everyone else's queue."""
     if value == _answer_of(analysis):
-        raise LabelingRefused("same_as_model", _("That is what the model said. Choose the right answer."))
+        raise AppError("same_as_model", _("That is what the model said. Choose the right answer."))
     return label_image(user=user, image=analysis.image, value=value, strategy=Strategy.MODEL_WRONG)
 
 
@@ -200,7 +193,7 @@ def undo_last(*, user, strategy: str) -> StoredImage | None:
 def adjudicate(*, image: StoredImage, teacher, value: str) -> Adjudication:
     """The teacher's final answer for an image (usually a disputed one); replaces an earlier one."""
     if value not in Value.values:
-        raise LabelingRefused("invalid_label", _("The label must be cat, dog or neither."))
+        raise AppError("invalid_label", _("The label must be cat, dog or neither."))
     adjudication, _created = Adjudication.objects.update_or_create(
         image=image, defaults={"value": value, "decided_by": teacher, "created_at": timezone.now()})
     return adjudication
@@ -208,7 +201,7 @@ def adjudicate(*, image: StoredImage, teacher, value: str) -> Adjudication:
 
 def mark_gold(*, image: StoredImage, teacher, value: str) -> GoldImage:
     if value not in Value.values:
-        raise LabelingRefused("invalid_label", _("The label must be cat, dog or neither."))
+        raise AppError("invalid_label", _("The label must be cat, dog or neither."))
     gold, _created = GoldImage.objects.update_or_create(image=image, defaults={"value": value, "created_by": teacher})
     return gold
 
@@ -239,12 +232,12 @@ def start_learning_curve(*, user, settings: CurveSettings | None = None) -> Lear
     settings = settings or CurveSettings()
     counts = Counter(v for v in selectors.final_labels().values() if v in ("cat", "dog"))
     if min(counts["cat"], counts["dog"]) < MIN_CURVE_IMAGES // 4 or sum(counts.values()) < MIN_CURVE_IMAGES:
-        raise LabelingRefused("too_few_labels", _(
+        raise AppError("too_few_labels", _(
             "The simulation needs at least %(total)d settled cat and dog images, %(each)d of each "
             "(now: %(cats)d cats, %(dogs)d dogs).") % {
             "total": MIN_CURVE_IMAGES, "each": MIN_CURVE_IMAGES // 4, "cats": counts["cat"], "dogs": counts["dog"]}, 409)
     if LearningCurve.objects.filter(status__in=[LearningCurve.Status.QUEUED, LearningCurve.Status.RUNNING]).exists():
-        raise LabelingRefused("curve_running", _("A simulation is already running; wait for it to finish."), 409)
+        raise AppError("curve_running", _("A simulation is already running; wait for it to finish."), 409)
     params = {**asdict(settings), "sizes": list(settings.sizes)}
     with transaction.atomic():
         curve = LearningCurve.objects.create(params=params, created_by=user)

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _, gettext_noop, ngettext
 
 from classifier.models import StoredImage
+from eduai.errors import AppError
 from labeling import selectors
 from labeling.models import DATASET_LABELER, Adjudication, GoldImage, Label, Strategy, Value
 
@@ -31,14 +32,6 @@ MAX_ROWS = 100_000
 MAX_PROBLEMS = 20  # listed in the refusal; the rest are counted
 SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell as a formula
-
-
-class TransferRefused(Exception):
-    """The file cannot be imported; carries an error code, a translated message and each row's problems."""
-
-    def __init__(self, code: str, detail: str, problems: list[str] | None = None):
-        super().__init__(detail)
-        self.code, self.detail, self.problems = code, detail, problems or []
 
 
 @dataclass
@@ -100,23 +93,23 @@ def to_json(rows: list[dict]) -> str:
 # --------------------------------------------------------------------------------------------- parse
 
 def parse(content: bytes, *, file_name: str) -> list[dict]:
-    """Checked rows (as export_rows gives them) from a CSV or JSON file; TransferRefused if any is wrong."""
+    """Checked rows (as export_rows gives them) from a CSV or JSON file; AppError if any is wrong."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise TransferRefused("not_utf8", _("The file is not UTF-8 text.")) from error
+        raise AppError("not_utf8", _("The file is not UTF-8 text.")) from error
     suffix = file_name.lower().rpartition(".")[2]
     is_json = suffix == "json" or (suffix != "csv" and text.lstrip()[:1] in ("{", "["))
     raw_rows, first_row = (_json_rows(text), 1) if is_json else (_csv_rows(text), 2)
     if len(raw_rows) > MAX_ROWS:
-        raise TransferRefused("too_many_rows", _("The file has more than %(limit)d rows.") % {"limit": MAX_ROWS})
+        raise AppError("too_many_rows", _("The file has more than %(limit)d rows.") % {"limit": MAX_ROWS})
     rows, problems = [], []
     for number, raw in enumerate(raw_rows, start=first_row):
         row, row_problems = _checked_row(raw, number=number)
         rows.append(row)
         problems += row_problems
     if problems:
-        raise TransferRefused("invalid_rows", _refusal(problems), problems)
+        raise AppError("invalid_rows", _refusal(problems), problems=problems)
     return rows
 
 
@@ -128,8 +121,8 @@ def _refusal(problems: list[str]) -> str:
     return _("Nothing was imported. %(problems)s") % {"problems": shown}
 
 
-def _not_labels() -> TransferRefused:
-    return TransferRefused("bad_format", _("The file is not a CSV or JSON file of labels."))
+def _not_labels() -> AppError:
+    return AppError("bad_format", _("The file is not a CSV or JSON file of labels."))
 
 
 def _json_rows(text: str) -> list:
@@ -139,7 +132,7 @@ def _json_rows(text: str) -> list:
         raise _not_labels() from error
     if isinstance(data, dict):
         if data.get("version", JSON_VERSION) != JSON_VERSION:
-            raise TransferRefused("bad_version", _("This version of the labels format is not supported."))
+            raise AppError("bad_version", _("This version of the labels format is not supported."))
         data = data.get("labels")
     if not isinstance(data, list):
         raise _not_labels()
@@ -151,7 +144,7 @@ def _csv_rows(text: str) -> list:
     try:
         missing = [column for column in REQUIRED if column not in (reader.fieldnames or [])]
         if missing:
-            raise TransferRefused("missing_columns", _("Columns missing from the file: %(columns)s.")
+            raise AppError("missing_columns", _("Columns missing from the file: %(columns)s.")
                                   % {"columns": ", ".join(missing)})
         rows = []
         for row in reader:

@@ -15,6 +15,7 @@ from django.views.generic import TemplateView
 from classifier.images import ACCEPTED_FORMATS
 from classifier.models import StoredImage
 from classifier.zero_shot import UNUSUAL_THRESHOLD
+from eduai.errors import AppError
 from eduai.permissions import TeacherRequiredMixin, is_teacher
 from labeling import agreement, scoring, selectors, services, transfer
 from labeling.forms import ImportForm, SettingsForm, ValueForm
@@ -78,7 +79,7 @@ class LabelsImport(TeacherRequiredMixin, OverviewPage):
             upload = form.cleaned_data["file"]
             try:
                 report = transfer.import_rows(transfer.parse(upload.read(), file_name=upload.name), teacher=request.user)
-            except transfer.TransferRefused as error:
+            except AppError as error:
                 form.add_error("file", error.detail)
             else:
                 messages.success(request, _(
@@ -270,6 +271,6 @@ class LearningCurveStart(TeacherRequiredMixin, View):
         try:
             services.start_learning_curve(user=request.user)
             messages.info(request, _("Simulation queued: the worker is running it."))
-        except services.LabelingRefused as error:
+        except AppError as error:
             messages.error(request, error.detail)
         return redirect("labeling:learning-curve")

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from eduai.errors import AppError
 from ml_models import services
 from ml_models.models import Activation, ModelVersion
 from ml_models.tasks import verify_artifacts
@@ -20,8 +21,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
             return
         try:
             version = services.activate_version(version=queryset.get(), user=request.user)
-        except services.ActivationRefused as refused:
-            self.message_user(request, str(refused), messages.ERROR)
+        except AppError as refused:
+            self.message_user(request, refused.detail, messages.ERROR)
         else:
             self.message_user(request, _("%(version)s is now active: every analysis uses it from now on.")
                               % {"version": version}, messages.SUCCESS)

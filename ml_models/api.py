@@ -1,11 +1,10 @@
 from django.conf import settings
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from eduai.api_errors import ApiError
 from eduai.permissions import ReadOrAdmin
 from ml_models import services
 from ml_models.artifacts import Manifest
@@ -29,10 +28,7 @@ class ModelActivateApi(APIView):
     @extend_schema(request=None, responses={200: ModelVersionOutput, 409: OpenApiResponse(description="refused")})
     def post(self, request, pk: int):
         version = generics.get_object_or_404(ModelVersion, pk=pk)
-        try:
-            version = services.activate_version(version=version, user=request.user)
-        except services.ActivationRefused as refused:
-            raise ApiError(code="activation_refused", detail=str(refused), status_code=status.HTTP_409_CONFLICT) from refused
+        version = services.activate_version(version=version, user=request.user)
         return Response(ModelVersionOutput(version).data)
 
 
@@ -41,10 +37,7 @@ class ModelRollbackApi(APIView):
 
     @extend_schema(request=None, responses={200: ModelVersionOutput, 409: OpenApiResponse(description="refused")})
     def post(self, request):
-        try:
-            version = services.rollback(user=request.user)
-        except services.ActivationRefused as refused:
-            raise ApiError(code="rollback_refused", detail=str(refused), status_code=status.HTTP_409_CONFLICT) from refused
+        version = services.rollback(user=request.user)
         return Response(ModelVersionOutput(version).data)
 
 

@@ -14,14 +14,21 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from eduai.errors import AppError
 from ml_models.artifacts import HEAD_FILE, ONNX_FILE, Manifest, load_classifier_head
 
 IMAGENET_KIND = "imagenet_zero_shot"
 log = logging.getLogger(__name__)
 
 
-class NoActiveModel(RuntimeError):
+class NoActiveModel(AppError):
     """No model version is active: run `manage.py prepare_models`."""
+
+    def __init__(self, detail=None):
+        from django.utils.translation import gettext as _
+
+        super().__init__("no_active_model", detail or _(
+            "No model is active yet. An administrator must run: manage.py prepare_models"), 503)
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,7 @@ class ActiveModel:
 
         version = active_version()
         if version is None:
-            raise NoActiveModel("no active model version")
+            raise NoActiveModel()
         current = cls._current
         if current is not None and version.id in (current.version_id, cls._failed_version_id):
             return current

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from eduai.errors import AppError
 from ml_models.artifacts import ONNX_FILE, Manifest
 from ml_models.models import Activation, ModelVersion
 from ml_models.runtime import IMAGENET_KIND, LoadedModel
@@ -12,8 +13,8 @@ from ml_models.runtime import IMAGENET_KIND, LoadedModel
 SERVED_CLASSES = {"cat", "dog"}
 
 
-class ActivationRefused(Exception):
-    """This version cannot be served; the message says why, in the user's language."""
+def _refused(detail) -> AppError:
+    return AppError("activation_refused", detail, 409)
 
 
 @transaction.atomic
@@ -39,21 +40,20 @@ def register_version(*, folder: Path, activate_if_none_active: bool = True) -> M
 
 
 def check_servable(version: ModelVersion) -> None:
-    """Raise ActivationRefused unless the version's files match their checksums, load in ONNX
+    """Raise AppError ("activation_refused") unless the version's files match their checksums, load in ONNX
     Runtime and run, passed their parity check, and answer cat vs dog."""
     try:
         model = LoadedModel.load(settings.MODELS_DIR / version.artifact_dir, version_id=version.pk)
         width, height = model.input_size
         probabilities = model.predict(np.zeros((1, height, width, 3), np.uint8))["probabilities"]
     except Exception as error:
-        raise ActivationRefused(_("The model's files are missing, damaged or do not load: %(error)s")
-                                % {"error": error}) from error
+        raise _refused(_("The model's files are missing, damaged or do not load: %(error)s") % {"error": error}) from error
     if not np.isfinite(probabilities).all():
-        raise ActivationRefused(_("The model gives invalid numbers."))
+        raise _refused(_("The model gives invalid numbers."))
     if not version.metrics.get("parity", {}).get("passed"):
-        raise ActivationRefused(_("The model's export did not pass its parity check against Keras."))
+        raise _refused(_("The model's export did not pass its parity check against Keras."))
     if model.kind != IMAGENET_KIND and not SERVED_CLASSES <= set(model.class_names):
-        raise ActivationRefused(_("The model must have the classes cat and dog."))
+        raise _refused(_("The model must have the classes cat and dog."))
 
 
 def activate_version(*, version: ModelVersion, user=None, is_rollback: bool = False) -> ModelVersion:
@@ -77,5 +77,5 @@ def rollback(*, user=None) -> ModelVersion:
     """Go back to the version that was active before the current one."""
     last = Activation.objects.filter(version__is_active=True).select_related("previous").first()
     if last is None or last.previous is None:
-        raise ActivationRefused(_("There is no previous version to go back to."))
+        raise AppError("rollback_refused", _("There is no previous version to go back to."), 409)
     return activate_version(version=last.previous, user=user, is_rollback=True)

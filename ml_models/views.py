@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from eduai.permissions import is_admin
+from eduai.errors import AppError
 from ml_models import services
 from ml_models.models import Activation, ModelVersion
 
@@ -40,6 +41,6 @@ def _admin_action(request, action):
             version = action()
             messages.success(request, _("%(version)s is now active: every analysis uses it from now on.")
                              % {"version": version})
-        except services.ActivationRefused as refused:
-            messages.error(request, str(refused))
+        except AppError as refused:
+            messages.error(request, refused.detail)
     return redirect("ml_models:models")

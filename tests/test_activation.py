@@ -9,11 +9,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from PIL import Image
 
+from eduai.errors import AppError
 from ml_models import pretrained
 from ml_models.artifacts import ONNX_FILE
 from ml_models.models import Activation, ModelVersion
 from ml_models.runtime import ActiveModel, ImageNetModel
-from ml_models.services import ActivationRefused, activate_version, register_version, rollback
+from ml_models.services import activate_version, register_version, rollback
 from tests import images
 from tests.test_pipeline_run import write_examples
 from tests.test_pipeline_training import halves
@@ -85,7 +86,7 @@ def test_damaged_artifact_is_refused_and_the_previous_version_keeps_serving(api,
     with open(models_dir / "halves" / "1" / ONNX_FILE, "r+b") as onnx:
         onnx.seek(100)
         onnx.write(b"broken")
-    with pytest.raises(ActivationRefused, match="dañados"):
+    with pytest.raises(AppError, match="dañados"):
         activate_version(version=classifier)
     assert ModelVersion.objects.get(is_active=True) == imagenet
     assert upload(api, images.jpeg()).status_code == 201
@@ -95,16 +96,16 @@ def test_failed_parity_or_wrong_classes_cannot_be_activated(versions, models_dir
     _, classifier = versions
     classifier.metrics = {**classifier.metrics, "parity": {**classifier.metrics["parity"], "passed": False}}
     classifier.save()
-    with pytest.raises(ActivationRefused, match="paridad"):
+    with pytest.raises(AppError, match="paridad"):
         activate_version(version=classifier)
     wrong = register_version(folder=models_dir / "wrong-classes" / "1", activate_if_none_active=False)
-    with pytest.raises(ActivationRefused, match="cat"):
+    with pytest.raises(AppError, match="cat"):
         activate_version(version=wrong)
     assert not ModelVersion.objects.get(pk=wrong.pk).is_active
 
 
 def test_nothing_to_roll_back_to(versions):
-    with pytest.raises(ActivationRefused):
+    with pytest.raises(AppError):
         rollback()
 
 

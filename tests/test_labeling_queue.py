@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from django.db import connection
 
+from eduai.errors import AppError
 from labeling import ordering, services
 from labeling.models import Assignment, ImageScore, Label, LabelingSettings, Skip
 from tests.images import jpeg
@@ -107,7 +108,7 @@ def test_the_strategy_is_stored_with_each_label(images, make_user):
 def test_labelling_an_image_twice_is_refused_and_keeps_the_first_label(images, make_user):
     ana = make_user("ana")
     services.label_image(user=ana, image=images[0], value="cat", strategy="random")
-    with pytest.raises(services.LabelingRefused) as refused:
+    with pytest.raises(AppError) as refused:
         services.label_image(user=ana, image=images[0], value="dog", strategy="random")
     assert refused.value.code == "already_labeled" and refused.value.status == 409
     assert list(Label.objects.values_list("value", flat=True)) == ["cat"]
@@ -115,13 +116,13 @@ def test_labelling_an_image_twice_is_refused_and_keeps_the_first_label(images, m
 
 @pytest.mark.parametrize("value, strategy, code", [("horse", "random", "invalid_label"), ("cat", "psychic", "invalid_strategy")])
 def test_invalid_labels_and_strategies_are_refused(images, make_user, value, strategy, code):
-    with pytest.raises(services.LabelingRefused) as refused:
+    with pytest.raises(AppError) as refused:
         services.label_image(user=make_user("ana"), image=images[0], value=value, strategy=strategy)
     assert refused.value.code == code and not Label.objects.exists()
 
 
 def test_model_orders_need_an_active_model(images, make_user):
-    with pytest.raises(services.LabelingRefused) as refused:
+    with pytest.raises(AppError) as refused:
         services.next_image(user=make_user("ana"), strategy="entropy")
     assert refused.value.code == "no_active_model"
 
@@ -192,7 +193,7 @@ def test_the_model_is_wrong_with_the_models_own_answer_is_refused(photos, active
     ana = make_user("ana")
     with photos[0].file.open("rb") as handle:
         analysis = analyze_image(content=handle.read(), original_name="cat.jpg", user=ana)
-    with pytest.raises(services.LabelingRefused) as refused:
+    with pytest.raises(AppError) as refused:
         services.report_model_wrong(user=ana, analysis=analysis, value=analysis.label)
     assert refused.value.code == "same_as_model" and not Label.objects.exists()
 
@@ -268,7 +269,7 @@ def test_the_same_label_sent_twice_at_once_is_stored_once(make_user):
         try:
             services.label_image(user=ana, image=image, value="cat", strategy="random")
             outcomes.append("saved")
-        except services.LabelingRefused as refused:
+        except AppError as refused:
             outcomes.append(refused.code)
         finally:
             connection.close()

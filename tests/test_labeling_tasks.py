@@ -1,6 +1,7 @@
 """The learning-curve simulation as the worker runs it: real photos, real embeddings, stored result."""
 import pytest
 
+from eduai.errors import AppError
 from labeling import services
 from labeling.models import ImageScore, LearningCurve
 from labeling.tasks import simulate_learning_curve
@@ -50,7 +51,7 @@ def test_a_curve_delivered_twice_is_simulated_once(settled_photos, active_model)
 
 
 def test_starting_a_simulation_needs_enough_settled_cats_and_dogs(settled_photos, make_user):
-    with pytest.raises(services.LabelingRefused) as refused:
+    with pytest.raises(AppError) as refused:
         services.start_learning_curve(user=make_user("tere", "teacher"))
     assert refused.value.code == "too_few_labels" and "10" in refused.value.detail
     assert not LearningCurve.objects.exists()
@@ -66,7 +67,7 @@ def test_only_one_simulation_runs_at_a_time(db, make_user):
     teacher = make_user("tere", "teacher")
     first = services.start_learning_curve(user=teacher)
     assert first.status == "queued" and first.params["sizes"][0] == 20
-    with pytest.raises(services.LabelingRefused) as refused:
+    with pytest.raises(AppError) as refused:
         services.start_learning_curve(user=teacher)
     assert refused.value.code == "curve_running"
     assert Counter(LearningCurve.objects.values_list("status", flat=True)) == {"queued": 1}

@@ -4,6 +4,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from eduai.errors import AppError
 from training import services
 from training.forms import StartRunForm
 from training.models import TrainingRun
@@ -22,8 +23,8 @@ class TrainingRunAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 run = services.start_run(config=form.config(), user=request.user)
-            except services.RunRefused as refused:
-                form.add_error(None, str(refused))
+            except AppError as refused:
+                form.add_error(None, refused.detail)
             else:
                 self.message_user(request, _("Training run #%(id)s queued.") % {"id": run.pk}, messages.SUCCESS)
                 return redirect("admin:training_trainingrun_change", run.pk)
@@ -36,5 +37,5 @@ class TrainingRunAdmin(admin.ModelAdmin):
         for run in queryset:
             try:
                 services.cancel_run(run=run)
-            except services.RunRefused as refused:
+            except AppError as refused:
                 self.message_user(request, f"#{run.pk}: {refused}", messages.WARNING)

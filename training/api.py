@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from classifier.selectors import analysis_of
-from eduai.api_errors import ApiError
+from eduai.errors import AppError, not_found
 from eduai.permissions import ReadOrTeacher
 from training import services
 from training.models import TrainingRun
@@ -26,12 +26,9 @@ class RunListCreateApi(generics.ListAPIView):
     def post(self, request):
         data = RunInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            config = services.build_config(config=data.validated_data.get("config"),
-                                           preset_name=data.validated_data.get("preset"))
-            run = services.start_run(config=config, user=request.user)
-        except services.RunRefused as refused:
-            raise ApiError(code="run_refused", detail=str(refused)) from refused
+        config = services.build_config(config=data.validated_data.get("config"),
+                                       preset_name=data.validated_data.get("preset"))
+        run = services.start_run(config=config, user=request.user)
         return Response(RunOutput(run).data, status=status.HTTP_201_CREATED)
 
 
@@ -46,10 +43,7 @@ class RunCancelApi(APIView):
     @extend_schema(request=None, responses={200: RunOutput})
     def post(self, request, pk: int):
         run = generics.get_object_or_404(TrainingRun, pk=pk)
-        try:
-            run = services.cancel_run(run=run)
-        except services.RunRefused as refused:
-            raise ApiError(code="run_finished", detail=str(refused), status_code=status.HTTP_409_CONFLICT) from refused
+        run = services.cancel_run(run=run)
         return Response(RunOutput(run).data)
 
 
@@ -62,11 +56,10 @@ class AugmentationPreviewApi(APIView):
         data.is_valid(raise_exception=True)
         analysis = analysis_of(user=request.user, pk=data.validated_data["analysis"])
         if analysis is None:
-            raise ApiError(code="not_found", detail=_("That analysis does not exist or is not yours."),
-                           status_code=status.HTTP_404_NOT_FOUND)
+            raise not_found(_("That analysis does not exist or is not yours."))
         augment = AugmentConfig(**data.validated_data.get("augment", {}))
         if augment.errors():
-            raise ApiError(code="invalid", detail="; ".join(augment.errors()))
+            raise AppError("invalid", "; ".join(augment.errors()))
         task = augmentation_preview.delay(analysis.image_id, asdict(augment), seed=data.validated_data["seed"])
         token = services.preview_token(task_id=task.id, user=request.user)
         return Response({"task_id": token, "status": "pending", "images": []}, status=status.HTTP_202_ACCEPTED)
@@ -77,8 +70,7 @@ class AugmentationPreviewResultApi(APIView):
     def get(self, request, task_id: str):
         worker_task = services.preview_task(token=task_id, user=request.user)
         if worker_task is None:  # forged, or another person's preview: their photo is not yours to see
-            raise ApiError(code="not_found", detail=_("That preview does not exist or is not yours."),
-                           status_code=status.HTTP_404_NOT_FOUND)
+            raise not_found(_("That preview does not exist or is not yours."))
         result = AsyncResult(worker_task, app=augmentation_preview.app)
         if result.failed():
             return Response({"task_id": task_id, "status": "failed", "images": []})

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from classifier.models import StoredImage
+from eduai.errors import AppError
 from labeling.selectors import final_labels
 from ml_models.models import ModelVersion
 from training.models import TrainingRun
@@ -21,10 +22,6 @@ from training.pipeline.config import TrainingConfig, preset
 from training.pipeline.data import Example
 
 CANCEL_CHECK_SECONDS = 1.0
-
-
-class RunRefused(Exception):
-    """The run cannot be started or changed; the message says why, in the user's language."""
 
 
 def dataset_snapshot(class_names) -> list[dict]:
@@ -70,13 +67,13 @@ def model_name(config: TrainingConfig) -> str:
 
 
 def build_config(*, config: dict | None = None, preset_name: str | None = None) -> TrainingConfig:
-    """A validated config from a preset (with overrides) or from plain data; RunRefused if invalid."""
+    """A validated config from a preset (with overrides) or from plain data; AppError if invalid."""
     try:
         if preset_name:
             return preset(preset_name, **(config or {}))
         return TrainingConfig.from_dict(config or {})
     except (ValueError, TypeError) as error:
-        raise RunRefused(_("Invalid training settings: %(error)s") % {"error": error}) from error
+        raise AppError("run_refused", _("Invalid training settings: %(error)s") % {"error": error}) from error
 
 
 def start_run(*, config: TrainingConfig, user=None, enqueue: bool = True) -> TrainingRun:
@@ -87,7 +84,7 @@ def start_run(*, config: TrainingConfig, user=None, enqueue: bool = True) -> Tra
     snapshot = dataset_snapshot(config.class_names)
     counts = {name: sum(item["label"] == name for item in snapshot) for name in config.class_names}
     if min(counts.values()) < 5:
-        raise RunRefused(_("Each class needs at least 5 labelled images (now: %(counts)s).") % {
+        raise AppError("run_refused", _("Each class needs at least 5 labelled images (now: %(counts)s).") % {
             "counts": ", ".join(f"{name} {count}" for name, count in counts.items())})
     with transaction.atomic():
         run = TrainingRun.objects.create(
@@ -104,7 +101,7 @@ def cancel_run(*, run: TrainingRun) -> TrainingRun:
     with transaction.atomic():
         run = TrainingRun.objects.select_for_update().get(pk=run.pk)
         if run.is_finished:
-            raise RunRefused(_("This run has already finished."))
+            raise AppError("run_finished", _("This run has already finished."), 409)
         if run.status == TrainingRun.Status.QUEUED:
             run.status, run.finished_at = TrainingRun.Status.CANCELLED, timezone.now()
         run.cancel_requested = True

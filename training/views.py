@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from eduai.permissions import is_teacher
+from eduai.errors import AppError
 from training import services
 from training.forms import StartRunForm
 from classifier.selectors import analyses_of
@@ -22,8 +23,8 @@ def runs_page(request):
         if form.is_valid():
             try:
                 run = services.start_run(config=form.config(), user=request.user)
-            except services.RunRefused as refused:
-                form.add_error(None, str(refused))
+            except AppError as refused:
+                form.add_error(None, refused.detail)
             else:
                 return redirect("training:run", pk=run.pk)
     # the list shows settings, status and results: the dataset snapshot, curves and log stay in the database
@@ -59,8 +60,8 @@ def cancel_run(request, pk: int):
         try:
             services.cancel_run(run=run)
             messages.info(request, _("Cancellation requested."))
-        except services.RunRefused as refused:
-            messages.error(request, str(refused))
+        except AppError as refused:
+            messages.error(request, refused.detail)
     return redirect("training:run", pk=pk)
 
 

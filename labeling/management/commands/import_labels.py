@@ -4,6 +4,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from eduai.errors import AppError
 from eduai.permissions import is_teacher
 from labeling import transfer
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             raise CommandError(f"{file} is not a file")
         try:
             rows = transfer.parse(file.read_bytes(), file_name=file.name)
-        except transfer.TransferRefused as error:
+        except AppError as error:
             raise CommandError(f"{error.detail} ({error.code})") from error
         report = transfer.import_rows(rows, teacher=teacher)
         self.stdout.write(self.style.SUCCESS(

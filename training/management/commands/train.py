@@ -7,7 +7,8 @@ from tqdm import tqdm
 
 from training.models import TrainingRun
 from training.pipeline.config import PRESETS
-from training.services import RunRefused, build_config, execute_run, start_run
+from eduai.errors import AppError
+from training.services import build_config, execute_run, start_run
 
 
 class _Bar:
@@ -37,8 +38,8 @@ class Command(BaseCommand):
         try:
             data = json.loads(config.read_text()) if config else None
             run = start_run(config=build_config(config=data, preset_name=preset), enqueue=False)
-        except (OSError, json.JSONDecodeError, RunRefused) as error:
-            raise CommandError(str(error)) from error
+        except (OSError, json.JSONDecodeError, AppError) as error:
+            raise CommandError(getattr(error, "detail", None) or str(error)) from error
         self.stdout.write(f"training run #{run.pk} on {len(run.dataset)} labelled images")
         with tqdm(total=100, unit="%", disable=options["verbosity"] == 0) as bar:
             run = execute_run(run.pk, listener=_Bar(bar))
