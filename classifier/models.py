@@ -4,7 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class StoredImage(models.Model):
-    """An uploaded picture, stored once by the sha256 of its bytes, exactly as it was uploaded."""
+    """An uploaded picture, stored once by the sha256 of its bytes, exactly as it was uploaded.
+
+    Who may see it is decided by what refers to it (eduai/policies.py): its owners' analyses, and
+    the classes it was shared into. It keeps no file name: that belongs to each upload.
+    """
 
     sha256 = models.CharField(_("sha256"), max_length=64, unique=True)
     file = models.FileField(_("file"), max_length=255)
@@ -12,7 +16,6 @@ class StoredImage(models.Model):
     width = models.PositiveIntegerField(_("width (px)"))
     height = models.PositiveIntegerField(_("height (px)"))
     size_bytes = models.PositiveIntegerField(_("size (bytes)"))
-    original_name = models.CharField(_("original file name"), max_length=255, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL
     )
@@ -23,11 +26,12 @@ class StoredImage(models.Model):
         verbose_name_plural = _("images")
 
     def __str__(self) -> str:
-        return self.original_name or self.sha256[:12]
+        return self.sha256[:12]
 
 
 class Analysis(models.Model):
-    """One run of the active model on one image, with everything needed to show the result again."""
+    """One run of a class's model on one of its owner's pictures, with everything needed to show the
+    result again. Private to its owner until they share the picture into a class."""
 
     class Label(models.TextChoices):
         CAT = "cat", _("cat")
@@ -36,6 +40,10 @@ class Analysis(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE)
     image = models.ForeignKey(StoredImage, verbose_name=_("image"), on_delete=models.PROTECT, related_name="analyses")
+    original_name = models.CharField(_("original file name"), max_length=255, blank=True)
+    classroom = models.ForeignKey("eduai.Classroom", verbose_name=_("class"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+",
+                                  help_text=_("The class whose model answered (empty: the default model)."))
     model_version = models.ForeignKey(
         "ml_models.ModelVersion", verbose_name=_("model version"), on_delete=models.PROTECT
     )
@@ -44,6 +52,7 @@ class Analysis(models.Model):
     unusual_score = models.FloatField(_("unusual score"))
     unusual_threshold = models.FloatField(_("unusual threshold"))
     tags = models.JSONField(_("tags"))
+    tags_agree = models.BooleanField(_("tags agree with the answer"), default=True)
     explanation = models.JSONField(_("explanation"))
     heatmap = models.FileField(_("heatmap"), max_length=255)
     timings_ms = models.JSONField(_("timings (ms)"))
@@ -55,4 +64,4 @@ class Analysis(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.image} → {self.label}"
+        return f"{self.original_name or self.image} → {self.label}"

@@ -7,6 +7,8 @@ from classifier.models import Analysis
 
 class AnalysisInput(serializers.Serializer):
     image = serializers.FileField(allow_empty_file=True, help_text="JPEG, PNG, GIF, WebP or BMP; at most 10 MB and 50 megapixels.")
+    vars()["class"] = serializers.IntegerField(  # "class" is a keyword: declared through the namespace
+        required=False, help_text="One of your classes: its active model answers (default: your current class).")
 
 
 class TagOutput(serializers.Serializer):
@@ -16,6 +18,7 @@ class TagOutput(serializers.Serializer):
     label_en = serializers.CharField()
     confidence = serializers.FloatField(min_value=0, max_value=1)
     imagenet_index = serializers.IntegerField(required=False)
+    source = serializers.ChoiceField(choices=["imagenet"], help_text="tags come from the 1,000 ImageNet classes")
 
 
 class AnalysisModelOutput(serializers.Serializer):
@@ -51,20 +54,36 @@ class TimingsOutput(serializers.Serializer):
 class AnalysisOutput(serializers.ModelSerializer):
     image_sha256 = serializers.CharField(source="image.sha256")
     image_url = serializers.SerializerMethodField()
-    original_name = serializers.CharField(source="image.original_name")
     label_display = serializers.CharField(source="get_label_display")
+    tags_agree = serializers.BooleanField(
+        help_text="false when the ImageNet network behind the tags leans towards another group than the answer")
     model_version = AnalysisModelOutput()
     probabilities = ProbabilitiesOutput()
     tags = TagOutput(many=True)
     explanation = serializers.SerializerMethodField()
     timings_ms = TimingsOutput()
+    shared_into = serializers.SerializerMethodField()
 
     class Meta:
         model = Analysis
         fields = [
-            "id", "image_sha256", "image_url", "original_name", "model_version", "label", "label_display",
-            "probabilities", "unusual_score", "unusual_threshold", "tags", "explanation", "timings_ms", "created_at",
+            "id", "image_sha256", "image_url", "original_name", "shared_into", "model_version", "label",
+            "label_display", "probabilities", "unusual_score", "unusual_threshold", "tags", "tags_agree",
+            "explanation", "timings_ms", "created_at",
         ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["class"] = serializers.IntegerField(source="classroom_id", allow_null=True,
+                                                   help_text="the class whose model answered (null: the default)")
+        return fields
+
+    def get_shared_into(self, analysis) -> list[int]:
+        """Your classes this photo is shared into (only yours: others' classes are not your business)."""
+        from eduai.classes import classes_of
+
+        mine = set(classes_of(analysis.user).values_list("id", flat=True))
+        return sorted(set(analysis.image.class_images.values_list("classroom_id", flat=True)) & mine)
 
     def get_image_url(self, analysis) -> str:
         return reverse("classifier:analysis-image", args=[analysis.pk])

@@ -5,17 +5,21 @@ from django.utils.translation import gettext as _
 
 from classifier import selectors
 from classifier.images import ACCEPTED_FORMATS
-from ml_models.selectors import active_version
+from eduai import classes
+from ml_models.selectors import serving_version
 
 RECENT_ANALYSES = 12
 
 
 def analyze_page(request):
     """The analyzer: anonymous visitors see what it does and a log-in button."""
-    recent = selectors.analyses_of(user=request.user)[:RECENT_ANALYSES] if request.user.is_authenticated else []
+    user = request.user
+    classroom = classes.current_class(user) if user.is_authenticated else None
+    recent = selectors.analyses_of(user=user)[:RECENT_ANALYSES] if user.is_authenticated else []
     return render(request, "classifier/analyze.html", {
         "recent": recent,
-        "model_ready": active_version() is not None,
+        "classroom": classroom,
+        "serving": serving_version(classroom=classroom),
         "accept": ",".join(f"image/{fmt.lower()}" for fmt in ACCEPTED_FORMATS),
         "js_strings": {
             "error": _("Something went wrong. Try again."),
@@ -24,6 +28,11 @@ def analyze_page(request):
             "heatmap_for": _("Where the network saw evidence for: %(what)s"),
             "ms": _("%(value)s ms"),
             "thanks_label": _("Thank you: your label is saved, and the picture goes to your classmates' queue."),
+            "shared": _("Shared into %(class)s: your classmates and teachers can see it now (without its file name)."),
+            "tags_disagree": _("The ImageNet network behind the tags leans towards “%(group)s”; the answer above "
+                               "comes from %(model)s."),
+            "deleted": _("Deleted."),
+            "confirm_delete": _("Delete this analysis? If you shared the photo into a class, the class keeps it."),
         },
     })
 

@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "eduai.context_processors.current_class",
             ],
         },
     },
@@ -138,6 +139,13 @@ EDUAI_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 EDUAI_MAX_IMAGE_PIXELS = 50_000_000
 EDUAI_MAX_ZIP_BYTES = 200 * 1024 * 1024  # a .zip of photos, and the most its contents may add up to
 EDUAI_MAX_ZIP_FILES = 2000
+
+# Serving: the ONNX Runtime sessions of this many recently used model versions stay loaded per process.
+EDUAI_MODEL_CACHE_SIZE = int(os.environ.get("EDUAI_MODEL_CACHE_SIZE", "4"))
+# Jobs: a worker beats every EDUAI_JOB_HEARTBEAT_SECONDS; a running job silent for EDUAI_JOB_STALE_SECONDS
+# has lost its worker and is failed (so within about a minute, well under two).
+EDUAI_JOB_HEARTBEAT_SECONDS = float(os.environ.get("EDUAI_JOB_HEARTBEAT_SECONDS", "10"))
+EDUAI_JOB_STALE_SECONDS = float(os.environ.get("EDUAI_JOB_STALE_SECONDS", "60"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

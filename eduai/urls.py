@@ -5,32 +5,55 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from classifier.urls import api_urlpatterns as classifier_api
-from labeling.urls import api_urlpatterns as labeling_api
-from ml_models import api as models_api
-from training import api as training_api
+from eduai import api as classes_api
+from eduai import views as classes_views
+from labeling import urls as labeling_urls
+from ml_models import urls as models_urls
+from training import urls as training_urls
+from training import views as training_views
+
+# /api/v1/classes/<class_id>/...: everything that belongs to one class (404 for people outside it)
+class_api = [
+    path("", classes_api.ClassDetailApi.as_view(), name="class-detail"),
+    path("join-code/", classes_api.ClassJoinCodeApi.as_view(), name="class-join-code"),
+    path("members/", classes_api.MemberListApi.as_view(), name="class-members"),
+    path("members/<int:user_id>/", classes_api.MemberDetailApi.as_view(), name="class-member"),
+    *labeling_urls.class_api_urlpatterns,
+    *training_urls.class_api_urlpatterns,
+    *models_urls.class_api_urlpatterns,
+]
 
 api_v1 = [
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("me/", classes_api.MeApi.as_view(), name="me"),
+    path("classes/", classes_api.ClassListCreateApi.as_view(), name="classes"),
+    path("classes/join/", classes_api.ClassJoinApi.as_view(), name="class-join"),
+    path("classes/<int:class_id>/", include(class_api)),
+    path("jobs/<int:pk>/", classes_api.JobDetailApi.as_view(), name="job-detail"),
+    path("jobs/<int:pk>/cancel/", classes_api.JobCancelApi.as_view(), name="job-cancel"),
     *classifier_api,
-    *labeling_api,
-    path("training-runs/", training_api.RunListCreateApi.as_view(), name="training-runs"),
-    path("training-runs/<int:pk>/", training_api.RunDetailApi.as_view(), name="training-run-detail"),
-    path("training-runs/<int:pk>/cancel/", training_api.RunCancelApi.as_view(), name="training-run-cancel"),
-    path("augmentation-previews/", training_api.AugmentationPreviewApi.as_view(), name="augmentation-previews"),
-    path("augmentation-previews/<str:task_id>/", training_api.AugmentationPreviewResultApi.as_view(),
-         name="augmentation-preview"),
-    path("models/", models_api.ModelListApi.as_view(), name="models"),
-    path("models/rollback/", models_api.ModelRollbackApi.as_view(), name="model-rollback"),
-    path("models/<int:pk>/", models_api.ModelDetailApi.as_view(), name="model-detail"),
-    path("models/<int:pk>/activate/", models_api.ModelActivateApi.as_view(), name="model-activate"),
-    path("models/<int:pk>/files/<str:file_name>", models_api.ModelFileApi.as_view(), name="model-file"),
+    *labeling_urls.api_urlpatterns,
+    *training_urls.api_urlpatterns,
+    *models_urls.api_urlpatterns,
 ]
+
+classes_pages = ([
+    path("", classes_views.ClassesPage.as_view(), name="list"),
+    path("current/", classes_views.choose_class, name="choose"),
+    path("<int:class_id>/", classes_views.ClassDetailPage.as_view(), name="detail"),
+    path("<int:class_id>/<str:action>/", classes_views.ClassAction.as_view(), name="action"),
+], "classes")
 
 urlpatterns = [
     path("", include("classifier.urls")),
-    path("labeling/", include("labeling.urls")),
-    path("training/", include("training.urls")),
-    path("models/", include("ml_models.urls")),
+    path("classes/", include(classes_pages)),
+    path("classes/<int:class_id>/labeling/", include("labeling.urls")),
+    path("classes/<int:class_id>/training/", include("training.urls")),
+    path("classes/<int:class_id>/models/", include("ml_models.urls")),
+    path("labeling/", classes_views.current_class_section, {"section": "labeling"}, name="labeling-current"),
+    path("training/", classes_views.current_class_section, {"section": "training"}, name="training-current"),
+    path("training/augmentation/", training_views.augmentation_page, name="augmentation"),
+    path("models/", classes_views.current_class_section, {"section": "models"}, name="models-current"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -39,3 +62,4 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+

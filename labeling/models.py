@@ -28,9 +28,34 @@ UNCERTAINTY_STRATEGIES = (Strategy.LEAST_CONFIDENCE, Strategy.MARGIN, Strategy.E
 DATASET_LABELER = "(dataset)"  # not a valid username, so it never collides with a person
 
 
+class ClassImage(models.Model):
+    """A picture in a class's dataset: shared from an analysis by its owner, or uploaded into the class.
+
+    Classmates and teachers see shared pictures without their file name; a bulk upload keeps the
+    name it came with, for the class's teachers only (eduai/policies.py).
+    """
+
+    classroom = models.ForeignKey("eduai.Classroom", verbose_name=_("class"), on_delete=models.CASCADE,
+                                  related_name="images")
+    image = models.ForeignKey("classifier.StoredImage", verbose_name=_("image"), on_delete=models.PROTECT,
+                              related_name="class_images")
+    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("shared by"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    original_name = models.CharField(_("original file name"), max_length=255, blank=True,
+                                     help_text=_("Only for pictures uploaded into the class; teachers see it."))
+    added_at = models.DateTimeField(_("added"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("class picture")
+        verbose_name_plural = _("class pictures")
+        constraints = [models.UniqueConstraint(fields=["classroom", "image"], name="one_picture_per_class")]
+
+
 class Label(models.Model):
     """What one labeler (a person here, a person in an imported file, or a dataset folder) says an image shows."""
 
+    classroom = models.ForeignKey("eduai.Classroom", verbose_name=_("class"), on_delete=models.CASCADE,
+                                  related_name="labels")
     image = models.ForeignKey(
         "classifier.StoredImage", verbose_name=_("image"), on_delete=models.CASCADE, related_name="labels"
     )
@@ -46,7 +71,8 @@ class Label(models.Model):
         verbose_name = _("label")
         verbose_name_plural = _("labels")
         ordering = ["created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["image", "labeler"], name="one_label_per_image_and_labeler")]
+        constraints = [models.UniqueConstraint(fields=["classroom", "image", "labeler"],
+                                               name="one_label_per_class_image_and_labeler")]
 
     def __str__(self) -> str:
         return f"{self.image} = {self.value} ({self.labeler})"
@@ -55,28 +81,35 @@ class Label(models.Model):
 class Skip(models.Model):
     """A labeler passed on an image; it is not shown to them again (unless they undo)."""
 
+    classroom = models.ForeignKey("eduai.Classroom", verbose_name=_("class"), on_delete=models.CASCADE, related_name="+")
     image = models.ForeignKey("classifier.StoredImage", on_delete=models.CASCADE, related_name="skips")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["image", "user"], name="one_skip_per_image_and_user")]
+        constraints = [models.UniqueConstraint(fields=["classroom", "image", "user"], name="one_skip_per_class_image_and_user")]
 
 
 class Assignment(models.Model):
     """The image a labeler is looking at now: held for them so that no more people than needed see it."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    classroom = models.ForeignKey("eduai.Classroom", verbose_name=_("class"), on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     image = models.ForeignKey("classifier.StoredImage", on_delete=models.CASCADE, related_name="assignments")
     strategy = models.CharField(max_length=20, choices=Strategy.choices)
     expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["classroom", "user"], name="one_held_picture_per_class_and_user")]
 
 
 class Adjudication(models.Model):
     """A teacher's final answer for an image the labelers did not agree on."""
 
-    image = models.OneToOneField("classifier.StoredImage", verbose_name=_("image"), on_delete=models.CASCADE,
-                                 related_name="adjudication")
+    classroom = models.ForeignKey("eduai.Classroom", verbose_name=_("class"), on_delete=models.CASCADE,
+                                  related_name="+")
+    image = models.ForeignKey("classifier.StoredImage", verbose_name=_("image"), on_delete=models.CASCADE,
+                              related_name="adjudications")
     value = models.CharField(_("label"), max_length=10, choices=Value.choices)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -85,13 +118,16 @@ class Adjudication(models.Model):
     class Meta:
         verbose_name = _("adjudication")
         verbose_name_plural = _("adjudications")
+        constraints = [models.UniqueConstraint(fields=["classroom", "image"], name="one_adjudication_per_class_image")]
 
 
 class GoldImage(models.Model):
     """An image whose answer the teacher knows: every student labels it, and is scored on it."""
 
-    image = models.OneToOneField("classifier.StoredImage", verbose_name=_("image"), on_delete=models.CASCADE,
-                                 related_name="gold")
+    classroom = models.ForeignKey("eduai.Classroom", verbose_name=_("class"), on_delete=models.CASCADE,
+                                  related_name="+")
+    image = models.ForeignKey("classifier.StoredImage", verbose_name=_("image"), on_delete=models.CASCADE,
+                              related_name="golds")
     value = models.CharField(_("known answer"), max_length=10, choices=Value.choices)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("marked by"), null=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -100,10 +136,14 @@ class GoldImage(models.Model):
     class Meta:
         verbose_name = _("gold image")
         verbose_name_plural = _("gold images")
+        constraints = [models.UniqueConstraint(fields=["classroom", "image"], name="one_gold_answer_per_class_image")]
 
 
 class LabelingSettings(models.Model):
-    """The class's labeling rules (one row)."""
+    """A class's labeling rules (one row per class, created when first asked for)."""
+
+    classroom = models.OneToOneField("eduai.Classroom", verbose_name=_("class"), on_delete=models.CASCADE,
+                                     related_name="labeling_settings")
 
     class Suggestion(models.TextChoices):
         AFTER_ANSWER = "after_answer", _("after the student answers")
@@ -124,8 +164,8 @@ class LabelingSettings(models.Model):
         verbose_name_plural = _("labeling settings")
 
     @classmethod
-    def current(cls) -> "LabelingSettings":
-        return cls.objects.get_or_create(pk=1)[0]
+    def of(cls, classroom) -> "LabelingSettings":
+        return cls.objects.get_or_create(classroom=classroom)[0]
 
 
 class ImageScore(models.Model):
@@ -139,27 +179,3 @@ class ImageScore(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["image", "model_version"], name="one_score_per_image_and_version")]
-
-
-class LearningCurve(models.Model):
-    """One simulation of accuracy against the number of labels, random vs uncertainty sampling."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
-        DONE = "done", _("done")
-        FAILED = "failed", _("failed")
-
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    params = models.JSONField(_("settings"), default=dict)
-    result = models.JSONField(_("result"), default=dict)
-    error = models.TextField(_("error"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("started by"), null=True,
-                                   on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("learning curve")
-        verbose_name_plural = _("learning curves")
-        ordering = ["-created_at", "-id"]

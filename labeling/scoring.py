@@ -1,60 +1,58 @@
-"""The active model's answer and embedding for stored images, cached per model version (ONNX Runtime only)."""
+"""A class's model's answers and embeddings for stored pictures, cached per model version (ONNX Runtime
+only). Scores are a cache: a model that cannot be loaded never breaks an upload, an import or a page."""
 from __future__ import annotations
 
-import dataclasses
 import logging
+from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from classifier import zero_shot
 from classifier.images import ImageRejected, read_image
 from classifier.models import StoredImage
-from classifier.services import verdicts
+from eduai import jobs
+from eduai.models import Job
 from labeling.models import ImageScore
-from labeling.selectors import answer_of
-from ml_models.models import ModelVersion
-from ml_models.runtime import ActiveModel, ImageNetModel, LoadedModel, NoActiveModel
+from labeling.selectors import answer_of, image_ids
+from ml_models import runtime, selectors as model_selectors
+from ml_models.core.inference import ServedModel
 
 BATCH = 16
+SCORING_REPEAT_MINUTES = 10  # a class's missing scores are asked of the worker at most this often
 log = logging.getLogger(__name__)
 
 
-def answer_distribution(verdict: zero_shot.Verdict) -> dict[str, float]:
-    """The model's answer over the labels students choose from: cat, dog, neither (summing to 1)."""
-    pet = 1.0 - verdict.unusual_score
-    return {"cat": verdict.cat * pet, "dog": verdict.dog * pet, "neither": verdict.unusual_score}
+def class_model(classroom) -> ServedModel | None:
+    """The model that answers for the class, or None when there is none or it cannot be loaded here."""
+    try:
+        return runtime.model_for(classroom)
+    except runtime.NoActiveModel:
+        return None
+    except Exception:  # noqa: BLE001 - see the module docstring
+        log.warning("pictures not scored: the class's model cannot be loaded", exc_info=True)
+        return None
 
 
-def score_images(image_ids, *, limit: int | None = None) -> int:
-    """Score the images that the active version has not scored yet (at most `limit`); returns how many.
-    Does nothing when no model is active."""
-    model = active_model()
+def score_images(ids, *, model: ServedModel | None, limit: int | None = None, progress=None) -> int:
+    """Score the pictures `model` has not scored yet (at most `limit`); returns how many. `progress`,
+    if given, is called with (done, total) after each batch and may raise jobs.Cancelled."""
     if model is None:
         return 0
-    done = set(ImageScore.objects.filter(model_version_id=model.version_id, image_id__in=list(image_ids))
+    ids = list(ids)
+    done = set(ImageScore.objects.filter(model_version_id=model.version_id, image_id__in=ids)
                .values_list("image_id", flat=True))
-    missing = [image_id for image_id in image_ids if image_id not in done][:limit]
+    missing = [image_id for image_id in ids if image_id not in done][:limit]
     images = list(StoredImage.objects.filter(pk__in=missing))
     for start in range(0, len(images), BATCH):
         _score_batch(images[start:start + BATCH], model)
+        if progress:
+            progress(min(start + BATCH, len(images)), len(images))
     return len(images)
 
 
-def active_model() -> LoadedModel | None:
-    """The active model, or None when there is none or its files cannot be loaded here: scores are a
-    cache, so their absence must never break an upload, an import or a page."""
-    try:
-        return ActiveModel.get()
-    except NoActiveModel:
-        return None
-    except Exception:
-        log.warning("images not scored: the active model cannot be loaded", exc_info=True)
-        return None
-
-
-def _score_batch(images: list[StoredImage], model: LoadedModel) -> None:
+def _score_batch(images: list[StoredImage], model: ServedModel) -> None:
     readable, pictures = [], []
     for image in images:
         try:
@@ -65,50 +63,62 @@ def _score_batch(images: list[StoredImage], model: LoadedModel) -> None:
             continue
     if not readable:
         return
-    answers, _imagenet_out, own_out = verdicts(model, pictures)
-    for i, (image, verdict) in enumerate(zip(readable, answers)):
+    verdicts, embeddings = model.verdicts(pictures)
+    for image, verdict, embedding in zip(readable, verdicts, embeddings):
         try:
             with transaction.atomic():
                 ImageScore.objects.create(
                     image=image, model_version_id=model.version_id,
-                    probabilities={k: round(float(v), 6) for k, v in answer_distribution(verdict).items()},
-                    embedding=own_out["embedding"][i].astype(np.float16).tobytes(),
+                    probabilities={k: round(float(v), 6) for k, v in verdict.distribution().items()},
+                    embedding=embedding.astype(np.float16).tobytes(),
                 )
         except IntegrityError:  # scored at the same time by another request
             continue
 
 
-def pretrained_embeddings(image_ids: list[int], *, progress=None) -> np.ndarray:
-    """The pretrained ImageNet network's embeddings for these images (n, features), in order; computed
-    once and cached under its registered version."""
-    version = ModelVersion.objects.filter(kind=ModelVersion.Kind.IMAGENET_ZERO_SHOT).order_by("-is_active", "-version").first()
+def score_in_the_worker(*, classroom, owner=None, image_ids_to_score=None) -> Job | None:
+    """Ask the worker to score the class's pictures its model has not scored (after an upload, a new
+    active version or a large import); at most one such job per class every few minutes."""
+    recent = timezone.now() - timedelta(minutes=SCORING_REPEAT_MINUTES)
+    if image_ids_to_score is None and Job.objects.filter(kind=Job.Kind.SCORING, classroom=classroom,
+                                                         created_at__gte=recent, params__all=True).exists():
+        return None
+    params = {"images": list(image_ids_to_score)} if image_ids_to_score is not None else {"all": True}
+    return jobs.start_job(kind=Job.Kind.SCORING, classroom=classroom, owner=owner, params=params)
+
+
+def pretrained_embeddings(ids: list[int], *, progress=None) -> np.ndarray:
+    """The pretrained network's embeddings for these pictures (n, features), in order; computed once
+    and cached under its registered version."""
+    version = model_selectors.default_version()
     if version is None:
-        raise NoActiveModel()
-    model = dataclasses.replace(ImageNetModel.get(), version_id=version.pk)
-    cached = set(ImageScore.objects.filter(model_version=version, image_id__in=image_ids).values_list("image_id", flat=True))
-    missing = list(StoredImage.objects.filter(pk__in=[i for i in image_ids if i not in cached]))
-    for start in range(0, len(missing), BATCH):
-        _score_batch(missing[start:start + BATCH], model)
-        if progress:
-            progress(min(start + BATCH, len(missing)), len(missing))
-    scores = {score.image_id: score for score in ImageScore.objects.filter(model_version=version, image_id__in=image_ids)}
-    return np.stack([embedding_of(scores[i]) for i in image_ids])
+        raise runtime.NoActiveModel()
+    model = runtime.sessions.get(version)
+    score_images(ids, model=model, progress=progress)
+    scores = {score.image_id: score for score in ImageScore.objects.filter(model_version=version, image_id__in=ids)}
+    return np.stack([embedding_of(scores[i]) for i in ids])
 
 
 def embedding_of(score: ImageScore) -> np.ndarray:
     return np.frombuffer(bytes(score.embedding), dtype=np.float16).astype(np.float32)
 
 
-def model_answer(image_id: int) -> dict | None:
-    """The active model's answer for one image ({"version", "answer", "probabilities"}), scoring it
+def model_answer(classroom, image_id: int) -> dict | None:
+    """The class's model's answer for one picture ({"version", "answer", "probabilities"}), scoring it
     first if needed; None when no model is active or the file cannot be read."""
-    model = active_model()
+    model = class_model(classroom)
     if model is None:
         return None
-    score_images([image_id])
+    score_images([image_id], model=model)
     score = ImageScore.objects.filter(image_id=image_id, model_version_id=model.version_id).first()
     if score is None:
         return None
     probabilities = score.probabilities
     return {"version": f"{model.name} v{model.version}", "answer": answer_of(probabilities),
             "probabilities": probabilities}
+
+
+def score_class(*, classroom, ids=None, progress=None) -> int:
+    """Score the class's pictures (or only `ids` of them) with the class's model."""
+    return score_images(ids if ids is not None else list(image_ids(classroom)), model=class_model(classroom),
+                        progress=progress)

@@ -1,18 +1,21 @@
-"""Reads for labeling: where each image stands, what to show next, agreement, gold scores."""
+"""Reads for labeling, within one class: where each picture stands, what to show next, agreement,
+gold scores. What a person may see of them is decided by eduai/policies.py."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from classifier.models import StoredImage
+from eduai import policies
 from labeling import agreement
 from labeling.models import (
     DATASET_LABELER,
     Adjudication,
     Assignment,
+    ClassImage,
     GoldImage,
     ImageScore,
     Label,
@@ -28,26 +31,39 @@ NEEDS_LABELS, CONSENSUS, DISPUTED = agreement.NEEDS_LABELS, agreement.CONSENSUS,
 
 @dataclass
 class ImageState:
-    """Where one image stands: its votes, its status and (once there is one) its final label."""
+    """Where one picture stands in a class: its votes, its status and (once there is one) its final label."""
 
     votes: list[str] = field(default_factory=list)
     status: str = UNLABELED
     final: str | None = None
 
 
-def image_states(*, needed: int | None = None, reveal_gold: bool = True, image_ids=None) -> dict[int, ImageState]:
-    """{image id: state} for every stored image (or only `image_ids`). A teacher's answer
+def image_ids(classroom) -> QuerySet:
+    """Ids of the pictures in the class's dataset."""
+    return ClassImage.objects.filter(classroom=classroom).values_list("image_id", flat=True)
+
+
+def in_class(classroom, image_id) -> bool:
+    return ClassImage.objects.filter(classroom=classroom, image_id=image_id).exists()
+
+
+def image_states(*, classroom, needed: int | None = None, reveal_gold: bool = True,
+                 image_ids=None) -> dict[int, ImageState]:
+    """{image id: state} for every picture of the class (or only `image_ids`). A teacher's answer
     (adjudication, then gold) beats a dataset folder's label, which beats the labelers' consensus.
-    Students must not learn which images are gold: with reveal_gold=False those look like any other image."""
-    needed = needed or LabelingSettings.current().labels_per_image
-    images, labels = StoredImage.objects.all(), Label.objects.all()
-    golds, adjudications = GoldImage.objects.all(), Adjudication.objects.all()
+    With reveal_gold=False gold pictures look like any other picture."""
+    needed = needed or LabelingSettings.of(classroom).labels_per_image
+    pictures = ClassImage.objects.filter(classroom=classroom)
+    labels = Label.objects.filter(classroom=classroom)
+    golds, adjudications = GoldImage.objects.filter(classroom=classroom), Adjudication.objects.filter(classroom=classroom)
     if image_ids is not None:
-        images, labels = images.filter(pk__in=image_ids), labels.filter(image_id__in=image_ids)
+        pictures, labels = pictures.filter(image_id__in=image_ids), labels.filter(image_id__in=image_ids)
         golds, adjudications = golds.filter(image_id__in=image_ids), adjudications.filter(image_id__in=image_ids)
-    states = {image_id: ImageState() for image_id in images.values_list("id", flat=True)}
+    states = {image_id: ImageState() for image_id in pictures.values_list("image_id", flat=True)}
     dataset: dict[int, str] = {}
     for image_id, value, labeler in labels.values_list("image_id", "value", "labeler"):
+        if image_id not in states:
+            continue
         if labeler == DATASET_LABELER:
             dataset[image_id] = value
         else:
@@ -66,25 +82,49 @@ def image_states(*, needed: int | None = None, reveal_gold: bool = True, image_i
     return states
 
 
-def final_labels() -> dict[int, str]:
-    """{image id: label} of every image whose label is settled: only these become training data."""
-    return {image_id: state.final for image_id, state in image_states().items() if state.final is not None}
+def answered_by(*, classroom, user, image_ids=None) -> set[int]:
+    """Pictures `user` labelled or skipped in the class."""
+    labels, skips = Label.objects.filter(classroom=classroom, user=user), Skip.objects.filter(classroom=classroom, user=user)
+    if image_ids is not None:
+        labels, skips = labels.filter(image_id__in=image_ids), skips.filter(image_id__in=image_ids)
+    return set(labels.values_list("image_id", flat=True)) | set(skips.values_list("image_id", flat=True))
 
 
-def queue_candidates(*, user, needed: int) -> set[int]:
-    """Images `user` may be shown now: not labelled or skipped by them, not settled by a teacher or
-    a dataset, and with fewer votes (plus other people's held images) than needed. Gold images are
-    shown to everyone once, whatever their vote count, so every student is measured on them."""
-    mine = set(Label.objects.filter(user=user).values_list("image_id", flat=True))
-    mine |= set(Skip.objects.filter(user=user).values_list("image_id", flat=True))
-    settled = set(Adjudication.objects.values_list("image_id", flat=True))
-    settled |= set(Label.objects.filter(labeler=DATASET_LABELER).values_list("image_id", flat=True))
-    gold = set(GoldImage.objects.values_list("image_id", flat=True))
-    busy = Counter(Label.objects.exclude(labeler=DATASET_LABELER).values_list("image_id", flat=True))
-    busy.update(Assignment.objects.filter(expires_at__gt=timezone.now()).exclude(user=user)
+def states_for(*, classroom, user, image_ids=None) -> dict[int, ImageState]:
+    """Image states as `user` may see them (policies.votes_visible): a student sees neither which
+    pictures are gold nor where a picture stands before answering it, unless it is settled."""
+    teacher = policies.sees_gold(user, classroom)
+    states = image_states(classroom=classroom, reveal_gold=teacher, image_ids=image_ids)
+    if teacher:
+        return states
+    gold = set(GoldImage.objects.filter(classroom=classroom).values_list("image_id", flat=True))
+    answered = answered_by(classroom=classroom, user=user, image_ids=image_ids)
+    return {image_id: state if policies.votes_visible(user=user, classroom=classroom, settled=state.final is not None,
+                                                      gold=image_id in gold, answered=image_id in answered)
+            else ImageState(status=NEEDS_LABELS if state.votes else UNLABELED)
+            for image_id, state in states.items()}
+
+
+def final_labels(classroom) -> dict[int, str]:
+    """{image id: label} of every picture of the class whose label is settled: only these become training data."""
+    return {image_id: state.final for image_id, state in image_states(classroom=classroom).items()
+            if state.final is not None}
+
+
+def queue_candidates(*, classroom, user, needed: int) -> set[int]:
+    """Pictures `user` may be shown now: not labelled or skipped by them, not settled by a teacher or
+    a dataset, and with fewer votes (plus other people's held pictures) than needed. Gold pictures
+    are shown to everyone once, whatever their vote count, so every student is measured on them."""
+    mine = answered_by(classroom=classroom, user=user)
+    labels = Label.objects.filter(classroom=classroom)
+    settled = set(Adjudication.objects.filter(classroom=classroom).values_list("image_id", flat=True))
+    settled |= set(labels.filter(labeler=DATASET_LABELER).values_list("image_id", flat=True))
+    gold = set(GoldImage.objects.filter(classroom=classroom).values_list("image_id", flat=True))
+    busy = Counter(labels.exclude(labeler=DATASET_LABELER).values_list("image_id", flat=True))
+    busy.update(Assignment.objects.filter(classroom=classroom, expires_at__gt=timezone.now()).exclude(user=user)
                 .values_list("image_id", flat=True))
     candidates = set()
-    for image_id in StoredImage.objects.values_list("id", flat=True):
+    for image_id in image_ids(classroom):
         if image_id in mine or (image_id in settled and image_id not in gold):
             continue
         if image_id in gold or busy[image_id] < needed:
@@ -92,9 +132,14 @@ def queue_candidates(*, user, needed: int) -> set[int]:
     return candidates
 
 
-def flagged_by_students() -> set[int]:
-    """Images someone said the model got wrong: served before the others."""
-    return set(Label.objects.filter(strategy=Strategy.MODEL_WRONG).values_list("image_id", flat=True))
+def held_for(*, classroom, user) -> Assignment | None:
+    """The picture held for `user` in the class right now, if any."""
+    return Assignment.objects.filter(classroom=classroom, user=user, expires_at__gt=timezone.now()).first()
+
+
+def flagged_by_students(classroom) -> set[int]:
+    """Pictures someone said the model got wrong: served before the others."""
+    return set(Label.objects.filter(classroom=classroom, strategy=Strategy.MODEL_WRONG).values_list("image_id", flat=True))
 
 
 def scores_of(image_ids, *, version_id: int) -> dict[int, ImageScore]:
@@ -103,9 +148,10 @@ def scores_of(image_ids, *, version_id: int) -> dict[int, ImageScore]:
             ImageScore.objects.filter(model_version_id=version_id, image_id__in=list(image_ids))}
 
 
-def _answers(version_id: int | None) -> dict[int, dict]:
+def _answers(version_id: int | None, image_ids) -> dict[int, dict]:
     """{image id: probabilities} of one model version, without loading the embeddings."""
-    return dict(ImageScore.objects.filter(model_version_id=version_id).values_list("image_id", "probabilities"))
+    return dict(ImageScore.objects.filter(model_version_id=version_id, image_id__in=image_ids)
+                .values_list("image_id", "probabilities"))
 
 
 def answer_of(probabilities: dict) -> str:
@@ -119,23 +165,32 @@ GALLERY_FILTERS = ("all", "unlabeled", "mine", "needs_labels", "disputed", "cat"
                    "model_disagrees", "unusual", "consensus", "adjudicated", "dataset", "gold")
 
 
-def gallery(*, user, filter_name: str, version_id: int | None, unusual_threshold: float,
-            reveal_gold: bool = False) -> QuerySet:
-    """Images for the gallery, newest first, narrowed by one of GALLERY_FILTERS (or by a status)."""
-    images = StoredImage.objects.order_by("-created_at", "-id")
+def pictures(classroom) -> QuerySet:
+    """The class's pictures, newest in the class first (each annotated with `added_at` and `class_name`)."""
+    entry = ClassImage.objects.filter(classroom=classroom, image=OuterRef("pk"))
+    return (StoredImage.objects.filter(class_images__classroom=classroom)
+            .annotate(added_at=Subquery(entry.values("added_at")[:1]),
+                      class_name=Subquery(entry.values("original_name")[:1]))
+            .order_by("-added_at", "-id"))
+
+
+def gallery(*, classroom, user, filter_name: str, version_id: int | None, unusual_threshold: float) -> QuerySet:
+    """The class's pictures for the gallery, narrowed by one of GALLERY_FILTERS (or by a status), as
+    `user` may see them: filters on votes only use what states_for shows them."""
+    images = pictures(classroom)
     if filter_name in ("all", ""):
         return images
     if filter_name == "mine":
-        return images.filter(labels__user=user)
+        return images.filter(pk__in=Label.objects.filter(classroom=classroom, user=user).values("image_id"))
     if filter_name == "unusual":
-        unusual = [image_id for image_id, probabilities in _answers(version_id).items()
+        unusual = [image_id for image_id, probabilities in _answers(version_id, image_ids(classroom)).items()
                    if probabilities.get("neither", 0) >= unusual_threshold]
         return images.filter(pk__in=unusual)
-    states = image_states(reveal_gold=reveal_gold)
+    states = states_for(classroom=classroom, user=user)
     if filter_name in ("cat", "dog", "neither"):
         ids = [i for i, s in states.items() if s.final == filter_name]
     elif filter_name == "model_disagrees":
-        answers = _answers(version_id)
+        answers = _answers(version_id, list(states))
         ids = [i for i, s in states.items() if s.final is not None and i in answers and answer_of(answers[i]) != s.final]
     else:
         ids = [i for i, s in states.items() if s.status == filter_name]
@@ -144,37 +199,41 @@ def gallery(*, user, filter_name: str, version_id: int | None, unusual_threshold
 
 @dataclass(frozen=True)
 class ImageView:
-    """One image as a given person may see it."""
+    """One picture of a class as a given person may see it."""
 
-    state: ImageState  # with gold hidden from students
+    state: ImageState  # as states_for shows it
     votes_visible: bool
     labels: list[Label]  # empty unless votes_visible
     adjudication: Adjudication | None  # None unless votes_visible
     gold: GoldImage | None  # teachers only
+    original_name: str  # teachers only, for pictures uploaded into the class
 
 
-def image_view(*, image: StoredImage, user, teacher: bool) -> ImageView:
+def image_view(*, classroom, image: StoredImage, user) -> ImageView:
     """Labelers answer blind: a student sees other people's labels (and the model's answer) only once
-    they have answered or skipped the image themselves, or once it is settled (gold never counts)."""
-    state = image_states(image_ids=[image.pk]).get(image.pk, ImageState())
-    answered = (Label.objects.filter(image=image, user=user).exists()
-                or Skip.objects.filter(image=image, user=user).exists())
-    visible = teacher or answered or (state.final is not None and state.status != GOLD)
-    if not teacher:
-        state = image_states(image_ids=[image.pk], reveal_gold=False).get(image.pk, state)
+    they have answered or skipped the picture themselves, or once it is settled (gold never counts)."""
+    teacher = policies.can_teach(user, classroom)
+    true_state = image_states(classroom=classroom, image_ids=[image.pk]).get(image.pk, ImageState())
+    answered = image.pk in answered_by(classroom=classroom, user=user, image_ids=[image.pk])
+    visible = policies.votes_visible(user=user, classroom=classroom, settled=true_state.final is not None,
+                                     gold=true_state.status == GOLD, answered=answered)
+    state = states_for(classroom=classroom, user=user, image_ids=[image.pk]).get(image.pk, ImageState())
+    entry = ClassImage.objects.filter(classroom=classroom, image=image).first()
     return ImageView(
-        state=state,
+        state=replace(state),
         votes_visible=visible,
-        labels=list(image.labels.select_related("user")) if visible else [],
-        adjudication=Adjudication.objects.filter(image=image).select_related("decided_by").first() if visible else None,
-        gold=GoldImage.objects.filter(image=image).select_related("created_by").first() if teacher else None,
+        labels=list(Label.objects.filter(classroom=classroom, image=image).select_related("user")) if visible else [],
+        adjudication=(Adjudication.objects.filter(classroom=classroom, image=image).select_related("decided_by").first()
+                      if visible else None),
+        gold=GoldImage.objects.filter(classroom=classroom, image=image).select_related("created_by").first() if teacher else None,
+        original_name=entry.original_name if entry and policies.sees_file_names(user, classroom) else "",
     )
 
 
-def disputes() -> QuerySet:
-    """The teacher's adjudication queue: images whose labelers did not agree, oldest first."""
-    ids = [i for i, state in image_states().items() if state.status == DISPUTED]
-    return StoredImage.objects.filter(pk__in=ids).order_by("created_at", "id").prefetch_related("labels")
+def disputes(classroom) -> QuerySet:
+    """The teacher's adjudication queue: pictures whose labelers did not agree, oldest first."""
+    ids = [i for i, state in image_states(classroom=classroom).items() if state.status == DISPUTED]
+    return pictures(classroom).filter(pk__in=ids).order_by("added_at", "id")
 
 
 # ------------------------------------------------------------------------------- agreement and gold
@@ -185,22 +244,23 @@ class AgreementStats:
     fleiss: float | None
     images_with_votes: int
     votes: int
-    counts: dict[str, int]  # images per status
+    counts: dict[str, int]  # pictures per status (gold only for those who see gold)
 
 
-def status_counts(*, reveal_gold: bool = True) -> dict[str, int]:
-    """How many images are in each status."""
-    return dict(Counter(state.status for state in image_states(reveal_gold=reveal_gold).values()))
+def status_counts(*, classroom, reveal_gold: bool) -> dict[str, int]:
+    """How many pictures are in each status."""
+    return dict(Counter(state.status for state in image_states(classroom=classroom, reveal_gold=reveal_gold).values()))
 
 
-def agreement_stats(*, reveal_gold: bool = True) -> AgreementStats:
-    votes = list(Label.objects.exclude(labeler=DATASET_LABELER).values_list("image_id", "labeler", "value"))
+def agreement_stats(*, classroom, reveal_gold: bool) -> AgreementStats:
+    votes = list(Label.objects.filter(classroom=classroom).exclude(labeler=DATASET_LABELER)
+                 .values_list("image_id", "labeler", "value"))
     return AgreementStats(
         pairs=agreement.cohen_pairs(votes),
         fleiss=agreement.fleiss_kappa(votes),
         images_with_votes=len({image for image, _, _ in votes}),
         votes=len(votes),
-        counts=status_counts(reveal_gold=reveal_gold),
+        counts=status_counts(classroom=classroom, reveal_gold=reveal_gold),
     )
 
 
@@ -215,11 +275,11 @@ class GoldScore:
         return self.correct / self.answered
 
 
-def gold_scores() -> list[GoldScore]:
-    """Each labeler's accuracy on the gold images they labelled, worst first."""
-    answers = dict(GoldImage.objects.values_list("image_id", "value"))
+def gold_scores(classroom) -> list[GoldScore]:
+    """Each labeler's accuracy on the gold pictures they labelled, worst first."""
+    answers = dict(GoldImage.objects.filter(classroom=classroom).values_list("image_id", "value"))
     tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for image_id, labeler, value in (Label.objects.filter(image_id__in=answers)
+    for image_id, labeler, value in (Label.objects.filter(classroom=classroom, image_id__in=answers)
                                      .exclude(labeler=DATASET_LABELER).values_list("image_id", "labeler", "value")):
         tally[labeler][0] += 1
         tally[labeler][1] += value == answers[image_id]
@@ -229,10 +289,10 @@ def gold_scores() -> list[GoldScore]:
 
 # -------------------------------------------------------------------------------- learning history
 
-def version_history() -> list[dict]:
-    """Each trained version's test accuracy against the number of labelled images it learned from."""
+def version_history(classroom) -> list[dict]:
+    """Each version trained from the class: test accuracy against the number of labelled pictures it learned from."""
     history = []
-    for version in ModelVersion.objects.filter(kind=ModelVersion.Kind.CLASSIFIER).order_by("created_at", "id"):
+    for version in ModelVersion.objects.filter(classroom=classroom, kind=ModelVersion.Kind.CLASSIFIER).order_by("created_at", "id"):
         metrics = version.metrics or {}
         accuracy = (metrics.get("test") or {}).get("accuracy")
         if accuracy is not None and metrics.get("labels"):

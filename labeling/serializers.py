@@ -2,6 +2,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from eduai import jobs
+
 from labeling.models import QUEUE_STRATEGIES, LabelingSettings, Strategy, Value
 from labeling.selectors import GALLERY_FILTERS
 
@@ -9,18 +11,24 @@ QUEUE_CHOICES = [(s.value, s.label) for s in QUEUE_STRATEGIES]
 
 
 class ImageOutput(serializers.Serializer):
+    """A picture of a class. Its original file name only for the class's teachers, and only for
+    pictures uploaded into the class (shared photos have none)."""
+
     id = serializers.IntegerField()
     sha256 = serializers.CharField()
-    original_name = serializers.CharField()
+    original_name = serializers.SerializerMethodField()
     width = serializers.IntegerField(help_text="pixels")
     height = serializers.IntegerField(help_text="pixels")
-    created_at = serializers.DateTimeField()
+    added_at = serializers.DateTimeField(help_text="when it was shared or uploaded into the class")
     file_url = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField(help_text="unlabeled, needs_labels, consensus, disputed, adjudicated, gold or dataset")
     final = serializers.SerializerMethodField(help_text="the settled label, once there is one")
 
     def get_file_url(self, image) -> str:
-        return reverse("labeling:image-file", args=[image.pk])
+        return reverse("labeling:image-file", args=[self.context["classroom"].pk, image.pk])
+
+    def get_original_name(self, image) -> str:
+        return (getattr(image, "class_name", "") or "") if self.context.get("names") else ""
 
     def _state(self, image):
         return self.context.get("states", {}).get(image.pk)
@@ -117,6 +125,24 @@ class ValueInput(serializers.Serializer):
     value = serializers.ChoiceField(choices=Value.choices)
 
 
+class ClassInput(serializers.Serializer):
+    # "class" is a Python keyword, so the field is declared through the class body's namespace
+    vars()["class"] = serializers.IntegerField(help_text="one of your classes")
+
+
+class ModelWrongInput(serializers.Serializer):
+    value = serializers.ChoiceField(choices=Value.choices)
+    vars()["class"] = serializers.IntegerField(
+        required=False, help_text="default: the class whose model answered, else your current class")
+
+
+class SharedOutput(serializers.Serializer):
+    analysis = serializers.IntegerField()
+    vars()["class"] = serializers.IntegerField()
+    image = serializers.IntegerField(help_text="the picture's id in the class's gallery")
+    shared_at = serializers.DateTimeField()
+
+
 class SettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = LabelingSettings
@@ -148,13 +174,23 @@ class AgreementOutput(serializers.Serializer):
 
 
 class LearningCurveOutput(serializers.Serializer):
-    id = serializers.IntegerField()
+    """A learning-curve simulation: a job whose result is the curve (`step` says how far it is)."""
+
+    id = serializers.IntegerField(help_text="the job's id")
     status = serializers.CharField()
+    stage = serializers.CharField()
+    progress = serializers.FloatField(help_text="0-1")
     params = serializers.DictField()
-    result = serializers.DictField()
-    error = serializers.CharField()
+    result = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
+
+    def get_result(self, job) -> dict:
+        return {key: value for key, value in job.result.items() if key != "traceback"}
+
+    def get_error(self, job) -> str:
+        return jobs.error_message(job)
 
 
 class TransferInput(serializers.Serializer):

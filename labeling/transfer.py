@@ -1,8 +1,9 @@
-"""Labels out of and into an installation as CSV or JSON, so they move between classes and into notebooks.
+"""A class's labels out and in as CSV or JSON, so they move between classes and into notebooks.
 
 One row per label, adjudication and (for teachers) gold answer, with the columns in COLUMNS; all
 values are strings. JSON files hold the same rows: {"format": "eduai-labels", "version": 1,
-"labels": [{column: value, ...}, ...]}; a bare list of such objects is read too.
+"labels": [{column: value, ...}, ...]}; a bare list of such objects is read too. A student's
+export holds only their own labels, with no consensus and no file names (eduai/policies.py).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _, gettext_noop, ngettext
 from classifier.models import StoredImage
 from eduai.errors import AppError
 from labeling import selectors
-from labeling.models import DATASET_LABELER, Adjudication, GoldImage, Label, Strategy, Value
+from labeling.models import DATASET_LABELER, Adjudication, ClassImage, GoldImage, Label, Strategy, Value
 
 COLUMNS = ("sha256", "file_name", "label", "labeler", "strategy", "timestamp", "consensus")
 REQUIRED = ("sha256", "label", "labeler", "strategy", "timestamp")  # file_name and consensus only inform
@@ -32,6 +33,7 @@ MAX_ROWS = 100_000
 MAX_PROBLEMS = 20  # listed in the refusal; the rest are counted
 SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run such a cell as a formula
+EARLIEST = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)  # no label is older; year 1 or 9999 is a typo
 
 
 @dataclass
@@ -46,29 +48,37 @@ class ImportReport:
 
 # -------------------------------------------------------------------------------------------- export
 
-def export_rows(*, include_gold: bool) -> list[dict]:
-    """Every label, adjudication and (if asked) gold answer as rows, sorted by (sha256, timestamp, labeler)."""
-    labels = list(Label.objects.values_list("image_id", "image__sha256", "image__original_name", "value",
-                                            "labeler", "strategy", "created_at"))
-    consensus = _consensus_by_image(include_gold=include_gold)
-    rows = [_row(*label, consensus) for label in labels]
-    rows += [_row(*a, ADJUDICATION, created, consensus) for *a, created in Adjudication.objects.values_list(
-        "image_id", "image__sha256", "image__original_name", "value", "decided_by__username", "created_at")]
+def export_rows(*, classroom, include_gold: bool, only_user=None) -> list[dict]:
+    """The class's labels, adjudications and (if asked) gold answers as rows, sorted by (sha256,
+    timestamp, labeler). With `only_user`, only that person's own labels, without consensus or names."""
+    labels = Label.objects.filter(classroom=classroom)
+    if only_user is not None:
+        labels = labels.filter(user=only_user)
+        rows = [_row(*label, {}, {}) for label in labels.values_list(
+            "image_id", "image__sha256", "value", "labeler", "strategy", "created_at")]
+        return sorted(rows, key=lambda row: (row["sha256"], row["timestamp"]))
+    names = dict(ClassImage.objects.filter(classroom=classroom).values_list("image_id", "original_name"))
+    consensus = _consensus_by_image(classroom, include_gold=include_gold)
+    rows = [_row(*label, names, consensus) for label in labels.values_list(
+        "image_id", "image__sha256", "value", "labeler", "strategy", "created_at")]
+    rows += [_row(*a, ADJUDICATION, created, names, consensus) for *a, created in Adjudication.objects.filter(
+        classroom=classroom).values_list("image_id", "image__sha256", "value", "decided_by__username", "created_at")]
     if include_gold:
-        rows += [_row(*g, GOLD, created, consensus) for *g, created in GoldImage.objects.values_list(
-            "image_id", "image__sha256", "image__original_name", "value", "created_by__username", "created_at")]
+        rows += [_row(*g, GOLD, created, names, consensus) for *g, created in GoldImage.objects.filter(
+            classroom=classroom).values_list("image_id", "image__sha256", "value", "created_by__username", "created_at")]
     return sorted(rows, key=lambda row: (row["sha256"], row["timestamp"], row["labeler"], row["strategy"]))
 
 
-def _row(image_id, sha256, file_name, value, labeler, strategy, created_at, consensus) -> dict:
-    return {"sha256": sha256, "file_name": file_name, "label": value, "labeler": labeler or "",
+def _row(image_id, sha256, value, labeler, strategy, created_at, names, consensus) -> dict:
+    return {"sha256": sha256, "file_name": names.get(image_id, ""), "label": value, "labeler": labeler or "",
             "strategy": strategy, "timestamp": _format_timestamp(created_at), "consensus": consensus.get(image_id, "")}
 
 
-def _consensus_by_image(*, include_gold: bool) -> dict[int, str]:
+def _consensus_by_image(classroom, *, include_gold: bool) -> dict[int, str]:
     """{image id: settled label}; without gold, a gold image shows what it would be without its known
-    answer, so the consensus column does not give gold answers away to students."""
-    return {image_id: state.final or "" for image_id, state in selectors.image_states(reveal_gold=include_gold).items()}
+    answer, so the consensus column does not give gold answers away."""
+    states = selectors.image_states(classroom=classroom, reveal_gold=include_gold)
+    return {image_id: state.final or "" for image_id, state in states.items()}
 
 
 def _format_timestamp(moment: datetime) -> str:
@@ -183,7 +193,7 @@ def _field_problems(row: dict) -> list[tuple[str, str]]:
         ("label", row["label"] in LABELS, gettext_noop("Row %(row)d: unknown label “%(value)s” (cat, dog or neither).")),
         ("strategy", strategy in STRATEGIES, gettext_noop("Row %(row)d: unknown strategy “%(value)s”.")),
         ("timestamp", _parse_timestamp(row["timestamp"]),
-         gettext_noop("Row %(row)d: “%(value)s” is not an ISO 8601 time.")),
+         gettext_noop("Row %(row)d: “%(value)s” is not an ISO 8601 time between 1970 and today.")),
         ("labeler", len(labeler) <= 150, gettext_noop("Row %(row)d: the labeler's name is longer than 150 characters.")),
         ("labeler", labeler or strategy not in VOTES_AND_DATASET - {Strategy.DATASET},
          gettext_noop("Row %(row)d: the labeler is missing.")),
@@ -196,38 +206,42 @@ def _field_problems(row: dict) -> list[tuple[str, str]]:
 
 
 def _parse_timestamp(text: str) -> datetime | None:
-    """An aware time in UTC; a time without a zone is taken as UTC (as pandas writes it)."""
+    """An aware time in UTC between 1970 and tomorrow; a time without a zone is taken as UTC (as pandas
+    writes it). None for anything else, including times that overflow when moved to UTC (year 1 with a
+    negative offset, year 9999 with a positive one)."""
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        moment = moment.replace(tzinfo=moment.tzinfo or dt_timezone.utc).astimezone(dt_timezone.utc)
+    except (ValueError, OverflowError):
         return None
-    return moment.replace(tzinfo=moment.tzinfo or dt_timezone.utc).astimezone(dt_timezone.utc)
+    return moment if EARLIEST <= moment <= datetime.now(dt_timezone.utc) + timedelta(days=1) else None
 
 
 # -------------------------------------------------------------------------------------------- import
 
-def import_rows(rows: list[dict], *, teacher) -> ImportReport:
-    """Add the rows from parse() that this installation lacks, all or nothing; existing labels,
-    adjudications and gold answers are never changed. `teacher` becomes the author of imported
-    adjudications and gold answers, since they take responsibility for them."""
+def import_rows(rows: list[dict], *, classroom, teacher) -> ImportReport:
+    """Add the rows from parse() that the class lacks, all or nothing; existing labels, adjudications
+    and gold answers are never changed. Rows for pictures that are not in the class's dataset are
+    skipped. `teacher` becomes the author of imported adjudications and gold answers, since they take
+    responsibility for them."""
     report = ImportReport()
-    images = dict(StoredImage.objects.values_list("sha256", "id"))  # whole tables: no limit on SQL variables
+    images = dict(StoredImage.objects.filter(class_images__classroom=classroom).values_list("sha256", "id"))
     report.unknown_images = len({row["sha256"] for row in rows} - images.keys())
     known = [{**row, "image_id": images[row["sha256"]]} for row in rows if row["sha256"] in images]
     with transaction.atomic():
-        _import_labels([row for row in known if row["strategy"] in VOTES_AND_DATASET], report)
-        adjudicated = _import_decisions([row for row in known if row["strategy"] == ADJUDICATION], report,
+        _import_labels(classroom, [row for row in known if row["strategy"] in VOTES_AND_DATASET], report)
+        adjudicated = _import_decisions(classroom, [row for row in known if row["strategy"] == ADJUDICATION], report,
                                         model=Adjudication, author={"decided_by": teacher})
-        gold = _import_decisions([row for row in known if row["strategy"] == GOLD], report,
+        gold = _import_decisions(classroom, [row for row in known if row["strategy"] == GOLD], report,
                                  model=GoldImage, author={"created_by": teacher})
     report.adjudications, report.gold = len(adjudicated), len(gold)
-    report.consensus_differs = _consensus_differs(known, explained=adjudicated)
+    report.consensus_differs = _consensus_differs(classroom, known, explained=adjudicated)
     return report
 
 
-def _import_labels(rows: list[dict], report: ImportReport) -> None:
+def _import_labels(classroom, rows: list[dict], report: ImportReport) -> None:
     users = dict(get_user_model().objects.values_list("username", "id"))
-    taken = set(Label.objects.values_list("image_id", "labeler"))
+    taken = set(Label.objects.filter(classroom=classroom).values_list("image_id", "labeler"))
     new = []
     for row in rows:
         key = (row["image_id"], row["labeler"])
@@ -235,15 +249,16 @@ def _import_labels(rows: list[dict], report: ImportReport) -> None:
             report.duplicates += 1
             continue
         taken.add(key)
-        new.append(Label(image_id=row["image_id"], labeler=row["labeler"], user_id=users.get(row["labeler"]),
+        new.append(Label(classroom=classroom, image_id=row["image_id"], labeler=row["labeler"],
+                         user_id=users.get(row["labeler"]),
                          value=row["label"], strategy=row["strategy"], created_at=_parse_timestamp(row["timestamp"])))
     Label.objects.bulk_create(new, batch_size=1000)
     report.created = len(new)
 
 
-def _import_decisions(rows: list[dict], report: ImportReport, *, model, author: dict) -> set[int]:
-    """Adjudications or gold answers for images that have none yet; the ids of the images given one."""
-    taken = set(model.objects.values_list("image_id", flat=True))
+def _import_decisions(classroom, rows: list[dict], report: ImportReport, *, model, author: dict) -> set[int]:
+    """Adjudications or gold answers for pictures that have none yet; the ids of the pictures given one."""
+    taken = set(model.objects.filter(classroom=classroom).values_list("image_id", flat=True))
     created = set()
     for row in rows:
         if row["image_id"] in taken:
@@ -251,13 +266,13 @@ def _import_decisions(rows: list[dict], report: ImportReport, *, model, author: 
             continue
         taken.add(row["image_id"])
         created.add(row["image_id"])
-        model.objects.create(image_id=row["image_id"], value=row["label"],
+        model.objects.create(classroom=classroom, image_id=row["image_id"], value=row["label"],
                              created_at=_parse_timestamp(row["timestamp"]), **author)
     return created
 
 
-def _consensus_differs(rows: list[dict], *, explained: set[int]) -> int:
-    """Images whose file consensus is not their settled label here (an imported adjudication explains it)."""
+def _consensus_differs(classroom, rows: list[dict], *, explained: set[int]) -> int:
+    """Pictures whose file consensus is not their settled label here (an imported adjudication explains it)."""
     claimed = {row["image_id"]: row["consensus"] for row in rows if row["consensus"]}
-    states = selectors.image_states()
+    states = selectors.image_states(classroom=classroom)
     return sum(1 for image_id, value in claimed.items() if image_id not in explained and states[image_id].final != value)

@@ -21,21 +21,26 @@ class UploadReport:
     added: list[dict] = field(default_factory=list)  # {"name", "image_id", "sha256"}
     duplicates: list[dict] = field(default_factory=list)  # already stored: {"name", "image_id", "sha256"}
     rejected: list[dict] = field(default_factory=list)  # {"name", "code", "detail"}
+    scoring_job: int | None = None  # the worker scores the new pictures: poll /api/v1/jobs/{id}/
 
 
-def upload_images(*, files, user) -> UploadReport:
-    """Store every picture in `files` ([(name, bytes)], .zip archives expanded); a bad picture is
-    reported by name and skipped, the rest are kept. New pictures are scored by the active model."""
+def upload_images(*, classroom, files, user) -> UploadReport:
+    """Store every picture in `files` ([(name, bytes)], .zip archives expanded) into the class's
+    dataset; a bad picture is reported by name and skipped, the rest are kept. The request only
+    stores them: the worker scores the new ones with the class's model (a job)."""
     report = UploadReport()
     for name, content in _pictures(files, report):
         try:
-            imported = import_image(content=content, name=PurePosixPath(name).name, value=None, user=user)
+            imported = import_image(classroom=classroom, content=content, name=PurePosixPath(name).name, value=None,
+                                    user=user)
         except ImageRejected as rejected:
             report.rejected.append({"name": name, "code": rejected.code, "detail": rejected.detail})
             continue
         entry = {"name": name, "image_id": imported.image.pk, "sha256": imported.image.sha256}
         (report.added if imported.new_image else report.duplicates).append(entry)
-    scoring.score_images([entry["image_id"] for entry in report.added])
+    if report.added:
+        report.scoring_job = scoring.score_in_the_worker(
+            classroom=classroom, owner=user, image_ids_to_score=[entry["image_id"] for entry in report.added]).pk
     return report
 
 

@@ -4,6 +4,7 @@ from labeling import api, views
 
 app_name = "labeling"
 
+# pages, under /classes/<class_id>/labeling/
 urlpatterns = [
     path("", views.OverviewPage.as_view(), name="overview"),
     path("settings/", views.SettingsUpdate.as_view(), name="settings"),
@@ -19,12 +20,12 @@ urlpatterns = [
     path("learning-curve/start/", views.LearningCurveStart.as_view(), name="learning-curve-start"),
 ]
 
-api_urlpatterns = [
+# API, under /api/v1/classes/<class_id>/
+class_api_urlpatterns = [
     path("images/", api.ImageListUploadApi.as_view(), name="images"),
     path("images/<int:pk>/", api.ImageDetailApi.as_view(), name="image-detail"),
     path("images/<int:pk>/adjudication/", api.AdjudicationApi.as_view(), name="image-adjudication"),
     path("images/<int:pk>/gold/", api.GoldApi.as_view(), name="image-gold"),
-    path("analyses/<int:pk>/model-is-wrong/", api.ModelWrongApi.as_view(), name="analysis-model-wrong"),
     path("labeling/next/", api.NextImageApi.as_view(), name="labeling-next"),
     path("labeling/labels/", api.LabelCreateApi.as_view(), name="labeling-labels"),
     path("labeling/skip/", api.SkipApi.as_view(), name="labeling-skip"),
@@ -37,4 +38,10 @@ api_urlpatterns = [
     path("labeling/learning-curves/", api.LearningCurveListApi.as_view(), name="learning-curves"),
     path("labeling/learning-curves/<int:pk>/", api.LearningCurveDetailApi.as_view(), name="learning-curve-detail"),
     path("labeling/history/", api.VersionHistoryApi.as_view(), name="labeling-history"),
+]
+
+# API on your own analyses, under /api/v1/
+api_urlpatterns = [
+    path("analyses/<int:pk>/share/", api.ShareApi.as_view(), name="analysis-share"),
+    path("analyses/<int:pk>/model-is-wrong/", api.ModelWrongApi.as_view(), name="analysis-model-wrong"),
 ]

@@ -1,135 +1,120 @@
-"""Serve the active model with ONNX Runtime: one session per process, shared by all threads.
+"""Serve model versions with ONNX Runtime, per class, with hot swap.
 
-`ActiveModel.get()` is called on every request: it asks the database which version is active
-and, when that changed, loads the new session before swapping it in, so requests already
-running keep the session they started with.
+`model_for(classroom)` runs on every request: it asks the database which version answers for that
+class (its active version, or the global pretrained default) and takes that version's session from
+a bounded, process-wide cache of recently used versions, loading it first if needed. Requests
+already running keep the session they started with, so activation and rollback never interrupt
+them. A version that fails to load here is remembered (not retried on every request) and the class
+keeps being served by the version that last answered for it.
 """
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
-from pathlib import Path
+from collections import OrderedDict
 
-import numpy as np
-import onnxruntime as ort
+from django.conf import settings
+from django.utils.translation import gettext as _
 
 from eduai.errors import AppError
-from ml_models.artifacts import HEAD_FILE, ONNX_FILE, Manifest, load_classifier_head
+from ml_models import selectors
+from ml_models.core.inference import ServedModel
 
-IMAGENET_KIND = "imagenet_zero_shot"
 log = logging.getLogger(__name__)
 
 
 class NoActiveModel(AppError):
-    """No model version is active: run `manage.py prepare_models`."""
+    """No version can answer yet: run `manage.py prepare_models`."""
 
-    def __init__(self, detail=None):
-        from django.utils.translation import gettext as _
-
-        super().__init__("no_active_model", detail or _(
+    def __init__(self):
+        super().__init__("no_active_model", _(
             "No model is active yet. An administrator must run: manage.py prepare_models"), 503)
 
 
-@dataclass(frozen=True)
-class LoadedModel:
-    version_id: int | None
-    name: str
-    version: int
-    kind: str
-    session: ort.InferenceSession
-    head_kernel: np.ndarray  # (embedding, classes)
-    head_bias: np.ndarray
-    signature: dict
+class SessionCache:
+    """Sessions of the `size` most recently used versions (thread-safe; loading happens outside the
+    lookup lock, one loader per version)."""
 
-    @classmethod
-    def load(cls, folder: Path, *, version_id: int | None = None) -> "LoadedModel":
-        """Verify the folder's checksums, then open its ONNX graph on the CPU."""
-        manifest = Manifest.read(folder)
-        manifest.verify(folder)
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        session = ort.InferenceSession(str(folder / ONNX_FILE), options, providers=["CPUExecutionProvider"])
-        kernel, bias = load_classifier_head(folder / HEAD_FILE)
-        return cls(version_id, manifest.name, manifest.version, manifest.kind, session, kernel, bias,
-                   manifest.signature)
+    def __init__(self, size: int):
+        self.size = size
+        self._models: OrderedDict[int, ServedModel] = OrderedDict()
+        self._lock = threading.Lock()
+        self._loading: dict[int, threading.Lock] = {}
+        self.failed: set[int] = set()  # versions that did not load in this process
 
-    @property
-    def class_names(self) -> list[str]:
-        return list(self.signature.get("class_names", [])) if self.kind != IMAGENET_KIND else []
+    def get(self, version) -> ServedModel:
+        """The served model of a registered version (anything with `pk` and `artifact_dir`)."""
+        with self._lock:
+            model = self._models.get(version.pk)
+            if model is not None:
+                self._models.move_to_end(version.pk)
+                return model
+            loading = self._loading.setdefault(version.pk, threading.Lock())
+        with loading:
+            with self._lock:
+                if version.pk in self._models:
+                    return self._models[version.pk]
+            try:
+                model = ServedModel.load(settings.MODELS_DIR / version.artifact_dir, version_id=version.pk)
+            except Exception:
+                self.failed.add(version.pk)
+                raise
+            with self._lock:
+                self._models[version.pk] = model
+                while len(self._models) > self.size:
+                    self._models.popitem(last=False)
+                self._loading.pop(version.pk, None)
+            return model
 
-    @property
-    def input_size(self) -> tuple[int, int]:
-        height, width = self.signature["input"]["shape"][1:3]
-        return width, height
+    def cached_ids(self) -> list[int]:
+        with self._lock:
+            return list(self._models)
 
-    def predict(self, images: np.ndarray) -> dict[str, np.ndarray]:
-        """uint8 images (N, H, W, 3) -> {"probabilities", "embedding", "feature_maps"}."""
-        if images.dtype != np.uint8 or images.ndim != 4:
-            raise ValueError("expected a uint8 batch of shape (N, H, W, 3)")
-        names = [output.name for output in self.session.get_outputs()]
-        return dict(zip(names, self.session.run(names, {self.session.get_inputs()[0].name: images})))
-
-
-class ActiveModel:
-    """Process-wide holder of the active version's session (thread-safe, swapped atomically)."""
-
-    _lock = threading.Lock()
-    _current: LoadedModel | None = None
-    _failed_version_id: int | None = None  # not tried again on every request: once per activation
-
-    @classmethod
-    def get(cls) -> LoadedModel:
-        """The active version's model; if a newly activated one cannot be loaded here, keep serving
-        the one already loaded (and say so in the log, once) rather than fail requests."""
-        from django.conf import settings
-
-        from ml_models.selectors import active_version
-
-        version = active_version()
-        if version is None:
-            raise NoActiveModel()
-        current = cls._current
-        if current is not None and version.id in (current.version_id, cls._failed_version_id):
-            return current
-        with cls._lock:
-            if cls._current is None or cls._current.version_id != version.id:
-                try:
-                    cls._current = LoadedModel.load(settings.MODELS_DIR / version.artifact_dir, version_id=version.id)
-                except Exception:
-                    if cls._current is None:
-                        raise
-                    cls._failed_version_id = version.id
-                    log.exception("could not load %s; still serving %s v%s", version, cls._current.name,
-                                  cls._current.version)
-            return cls._current
-
-    @classmethod
-    def clear(cls) -> None:
-        with cls._lock:
-            cls._current = None
-            cls._failed_version_id = None
+    def clear(self) -> None:
+        with self._lock:
+            self._models.clear()
+            self._loading.clear()
+            self.failed.clear()
 
 
-class ImageNetModel:
-    """The pretrained ImageNet network, loaded once: tags and the unusual score always come from it."""
+sessions = SessionCache(settings.EDUAI_MODEL_CACHE_SIZE)
+_last_served: dict[int | None, int] = {}  # class id (None: no class) -> version id that last answered it
+_last_served_lock = threading.Lock()
 
-    _lock = threading.Lock()
-    _current: LoadedModel | None = None
 
-    @classmethod
-    def get(cls) -> LoadedModel:
-        if cls._current is None:
-            from django.conf import settings
+def model_for(classroom=None) -> ServedModel:
+    """The model that answers for `classroom` (None: the default) now; NoActiveModel when none is ready."""
+    version = selectors.serving_version(classroom=classroom)
+    if version is None:
+        raise NoActiveModel()
+    key = getattr(classroom, "pk", None)
+    if version.pk not in sessions.failed:
+        try:
+            model = sessions.get(version)
+        except Exception:
+            log.exception("could not load %s for class %s", version, key)
+        else:
+            with _last_served_lock:
+                _last_served[key] = version.pk
+            return model
+    fallback = _fallback(key, version.pk)
+    if fallback is None:
+        raise NoActiveModel()
+    return fallback
 
-            from ml_models import pretrained
 
-            with cls._lock:
-                if cls._current is None:
-                    cls._current = LoadedModel.load(pretrained.artifact_dir(settings.MODELS_DIR))
-        return cls._current
+def _fallback(key, failed_id: int) -> ServedModel | None:
+    """The version that last answered for this class, still cached, when the active one cannot load."""
+    with _last_served_lock:
+        previous = _last_served.get(key)
+    if previous is None or previous == failed_id:
+        return None
+    with sessions._lock:  # noqa: SLF001 - a read of the cache without loading anything
+        return sessions._models.get(previous)
 
-    @classmethod
-    def clear(cls) -> None:
-        with cls._lock:
-            cls._current = None
+
+def clear() -> None:
+    """Forget every session and failure (tests; a process never needs it)."""
+    sessions.clear()
+    with _last_served_lock:
+        _last_served.clear()

@@ -1,3 +1,5 @@
+"""Writes for the model registry: register a version, check it can be served, activate and roll back
+per class. The Django admin and the API call these same functions."""
 from pathlib import Path
 
 import numpy as np
@@ -6,23 +8,22 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from eduai.errors import AppError
-from ml_models.artifacts import ONNX_FILE, Manifest
+from ml_models.core.artifacts import ONNX_FILE, Manifest
+from ml_models.core.inference import ServedModel
 from ml_models.models import Activation, ModelVersion
-from ml_models.runtime import IMAGENET_KIND, LoadedModel
-
-SERVED_CLASSES = {"cat", "dog"}
+from ml_models.selectors import activations_of, serving_version, was_ever_active
 
 
-def _refused(detail) -> AppError:
-    return AppError("activation_refused", detail, 409)
+def _refused(detail, code: str = "activation_refused") -> AppError:
+    return AppError(code, detail, 409)
 
 
 @transaction.atomic
-def register_version(*, folder: Path, activate_if_none_active: bool = True) -> ModelVersion:
+def register_version(*, folder: Path, classroom=None) -> ModelVersion:
     """Record (once) the artifact folder's model version; verify its checksums first."""
     manifest = Manifest.read(folder)
     manifest.verify(folder)
-    version, _ = ModelVersion.objects.get_or_create(
+    version, _created = ModelVersion.objects.get_or_create(
         name=manifest.name,
         version=manifest.version,
         defaults={
@@ -31,51 +32,64 @@ def register_version(*, folder: Path, activate_if_none_active: bool = True) -> M
             "sha256": manifest.files[ONNX_FILE],
             "signature": manifest.signature,
             "metrics": manifest.metrics,
+            "classroom": classroom,
         },
     )
-    if activate_if_none_active and not ModelVersion.objects.filter(is_active=True).exists():
-        version.is_active = True
-        version.save(update_fields=["is_active"])
     return version
 
 
 def check_servable(version: ModelVersion) -> None:
-    """Raise AppError ("activation_refused") unless the version's files match their checksums, load in ONNX
-    Runtime and run, passed their parity check, and answer cat vs dog."""
+    """Raise AppError ("activation_refused") unless the version's files match their checksums, its
+    signature follows the model contract, its graph loads in ONNX Runtime and gives finite numbers,
+    and it passed its parity check."""
     try:
-        model = LoadedModel.load(settings.MODELS_DIR / version.artifact_dir, version_id=version.pk)
+        model = ServedModel.load(settings.MODELS_DIR / version.artifact_dir, version_id=version.pk)
         width, height = model.input_size
-        probabilities = model.predict(np.zeros((1, height, width, 3), np.uint8))["probabilities"]
+        outputs = model.predict(np.zeros((1, height, width, 3), np.uint8))
     except Exception as error:
-        raise _refused(_("The model's files are missing, damaged or do not load: %(error)s") % {"error": error}) from error
-    if not np.isfinite(probabilities).all():
+        raise _refused(_("The model's files are missing, damaged, in an older format or do not load: %(error)s")
+                       % {"error": error}) from error
+    if not all(np.isfinite(values).all() for values in outputs.values()):
         raise _refused(_("The model gives invalid numbers."))
     if not version.metrics.get("parity", {}).get("passed"):
         raise _refused(_("The model's export did not pass its parity check against Keras."))
-    if model.kind != IMAGENET_KIND and not SERVED_CLASSES <= set(model.class_names):
-        raise _refused(_("The model must have the classes cat and dog."))
 
 
-def activate_version(*, version: ModelVersion, user=None, is_rollback: bool = False) -> ModelVersion:
-    """Make `version` the one every web process serves from its next request on (checked first, outside
-    the transaction: hashing and loading the files must not hold the database's write lock)."""
+def activate_version(*, version: ModelVersion, classroom, user=None, is_rollback: bool = False) -> ModelVersion:
+    """Make `version` the one that answers for `classroom` from every web process's next request on.
+
+    Checked first, outside the transaction (hashing and loading the files must not hold the
+    database's write lock). A version trained for another class is refused.
+    """
+    if version.classroom_id not in (None, classroom.pk):
+        raise _refused(_("This version was trained for another class."))
     check_servable(version)
     with transaction.atomic():
-        current = ModelVersion.objects.select_for_update().filter(is_active=True).first()
+        locked = type(classroom).objects.select_for_update().get(pk=classroom.pk)
+        current = serving_version(classroom=locked)
         if current is not None and current.pk == version.pk:
             return version
-        if current is not None:
-            current.is_active = False
-            current.save(update_fields=["is_active"])
-        version.is_active = True
-        version.save(update_fields=["is_active"])
-        Activation.objects.create(version=version, previous=current, activated_by=user, is_rollback=is_rollback)
+        locked.active_version = version
+        locked.save(update_fields=["active_version"])
+        Activation.objects.create(classroom=locked, version=version, previous=current, activated_by=user,
+                                  is_rollback=is_rollback)
+    classroom.active_version = version
     return version
 
 
-def rollback(*, user=None) -> ModelVersion:
-    """Go back to the version that was active before the current one."""
-    last = Activation.objects.filter(version__is_active=True).select_related("previous").first()
+def rollback(*, classroom, user=None) -> ModelVersion:
+    """Go back to the version that answered for the class before the current one."""
+    last = next(iter(activations_of(classroom, limit=1)), None)
     if last is None or last.previous is None:
         raise AppError("rollback_refused", _("There is no previous version to go back to."), 409)
-    return activate_version(version=last.previous, user=user, is_rollback=True)
+    return activate_version(version=last.previous, classroom=classroom, user=user, is_rollback=True)
+
+
+def can_delete(version: ModelVersion) -> bool:
+    """A version may be deleted only if it never served a class or an analysis and no run produced it
+    (the history stays true)."""
+    from eduai.models import Classroom
+
+    produced = hasattr(version, "training_run") and version.training_run is not None
+    return not (produced or was_ever_active(version) or version.analysis_set.exists()
+                or Classroom.objects.filter(active_version=version).exists())

@@ -1,46 +1,52 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views import View
+from django.views.generic import TemplateView
 
-from eduai.permissions import is_admin
-from eduai.errors import AppError
-from ml_models import services
-from ml_models.models import Activation, ModelVersion
-
-
-@login_required
-def models_page(request):
-    versions = ModelVersion.objects.select_related("training_run").order_by("-created_at", "-id")
-    return render(request, "ml_models/models.html", {
-        "versions": versions,
-        "can_activate": is_admin(request.user),
-        "activations": Activation.objects.select_related("version", "previous", "activated_by")[:10],
-    })
+from eduai import policies
+from eduai.class_scope import ClassPage
+from eduai.errors import AppError, not_found
+from ml_models import selectors, services
 
 
-@login_required
-@require_POST
-def activate(request, pk: int):
-    version = get_object_or_404(ModelVersion, pk=pk)
-    return _admin_action(request, lambda: services.activate_version(version=version, user=request.user))
+class ModelsPage(ClassPage, TemplateView):
+    """The versions the class can use, which one answers now, and (admins) activation and rollback."""
+
+    template_name = "ml_models/models.html"
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "versions": selectors.versions_for(self.classroom),
+            "serving": selectors.serving_version(classroom=self.classroom),
+            "can_activate": policies.can_manage_models(self.request.user),
+            "activations": selectors.activations_of(self.classroom),
+        }
 
 
-@login_required
-@require_POST
-def rollback(request):
-    return _admin_action(request, lambda: services.rollback(user=request.user))
-
-
-def _admin_action(request, action):
-    if not is_admin(request.user):
-        messages.error(request, _("Only admins can change the active model."))
-    else:
+class _AdminAction(ClassPage, View):
+    def post(self, request, class_id: int, **kwargs):
+        if not policies.can_manage_models(request.user):
+            raise PermissionDenied
         try:
-            version = action()
-            messages.success(request, _("%(version)s is now active: every analysis uses it from now on.")
-                             % {"version": version})
+            version = self.act(request, **kwargs)
+            messages.success(request, _("%(version)s now answers for %(class)s, from the next analysis on.")
+                             % {"version": version, "class": self.classroom})
         except AppError as refused:
             messages.error(request, refused.detail)
-    return redirect("ml_models:models")
+        return redirect("ml_models:models", self.classroom.pk)
+
+
+class Activate(_AdminAction):
+    def act(self, request, pk: int):
+        version = selectors.versions_for(self.classroom).filter(pk=pk).first()
+        if version is None:
+            raise not_found()
+        return services.activate_version(version=version, classroom=self.classroom, user=request.user)
+
+
+class Rollback(_AdminAction):
+    def act(self, request):
+        return services.rollback(classroom=self.classroom, user=request.user)

@@ -1,6 +1,5 @@
 from dataclasses import asdict
 
-from celery.result import AsyncResult
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -8,49 +7,63 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from classifier.selectors import analysis_of
+from eduai import jobs
+from eduai.class_scope import ClassTeacherWrites
 from eduai.errors import AppError, not_found
-from eduai.permissions import ReadOrTeacher
+from eduai.models import Job
+from eduai.serializers import JobOutput
 from training import services
 from training.models import TrainingRun
 from training.pipeline.config import AugmentConfig
-from training.serializers import PreviewInput, PreviewOutput, RunInput, RunOutput
-from training.tasks import augmentation_preview
+from training.serializers import PreviewInput, RunInput, RunOutput
+
+
+def runs_of(classroom):
+    jobs.reap_stale()
+    return TrainingRun.objects.filter(classroom=classroom).select_related("job", "created_by", "model_version")
 
 
 class RunListCreateApi(generics.ListAPIView):
-    queryset = TrainingRun.objects.select_related("created_by", "model_version")
+    """The class's training runs; POST starts one in the worker (the class's teachers)."""
+
     serializer_class = RunOutput
-    permission_classes = [ReadOrTeacher]
+    permission_classes = [ClassTeacherWrites]
+
+    def get_queryset(self):
+        return runs_of(self.classroom)
 
     @extend_schema(request=RunInput, responses={201: RunOutput})
-    def post(self, request):
+    def post(self, request, class_id: int):
         data = RunInput(data=request.data)
         data.is_valid(raise_exception=True)
         config = services.build_config(config=data.validated_data.get("config"),
                                        preset_name=data.validated_data.get("preset"))
-        run = services.start_run(config=config, user=request.user)
+        run = services.start_run(classroom=self.classroom, config=config, user=request.user)
         return Response(RunOutput(run).data, status=status.HTTP_201_CREATED)
 
 
 class RunDetailApi(generics.RetrieveAPIView):
-    queryset = TrainingRun.objects.select_related("created_by", "model_version")
     serializer_class = RunOutput
+    permission_classes = [ClassTeacherWrites]
+
+    def get_queryset(self):
+        return runs_of(self.classroom)
 
 
 class RunCancelApi(APIView):
-    permission_classes = [ReadOrTeacher]
+    permission_classes = [ClassTeacherWrites]
 
     @extend_schema(request=None, responses={200: RunOutput})
-    def post(self, request, pk: int):
-        run = generics.get_object_or_404(TrainingRun, pk=pk)
-        run = services.cancel_run(run=run)
-        return Response(RunOutput(run).data)
+    def post(self, request, class_id: int, pk: int):
+        run = generics.get_object_or_404(runs_of(self.classroom), pk=pk)
+        return Response(RunOutput(services.cancel_run(run=run)).data)
 
 
 class AugmentationPreviewApi(APIView):
-    """Ask the worker for augmented versions of one of your pictures; poll the result."""
+    """Ask the worker for augmented versions of one of your pictures: a job only you can see; poll
+    /api/v1/jobs/{id}/ until its result holds the images (PNG data URLs)."""
 
-    @extend_schema(request=PreviewInput, responses={202: PreviewOutput})
+    @extend_schema(request=PreviewInput, responses={202: JobOutput})
     def post(self, request):
         data = PreviewInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -60,20 +73,6 @@ class AugmentationPreviewApi(APIView):
         augment = AugmentConfig(**data.validated_data.get("augment", {}))
         if augment.errors():
             raise AppError("invalid", "; ".join(augment.errors()))
-        task = augmentation_preview.delay(analysis.image_id, asdict(augment), seed=data.validated_data["seed"])
-        token = services.preview_token(task_id=task.id, user=request.user)
-        return Response({"task_id": token, "status": "pending", "images": []}, status=status.HTTP_202_ACCEPTED)
-
-
-class AugmentationPreviewResultApi(APIView):
-    @extend_schema(responses={200: PreviewOutput})
-    def get(self, request, task_id: str):
-        worker_task = services.preview_task(token=task_id, user=request.user)
-        if worker_task is None:  # forged, or another person's preview: their photo is not yours to see
-            raise not_found(_("That preview does not exist or is not yours."))
-        result = AsyncResult(worker_task, app=augmentation_preview.app)
-        if result.failed():
-            return Response({"task_id": task_id, "status": "failed", "images": []})
-        if not result.ready():
-            return Response({"task_id": task_id, "status": "pending", "images": []})
-        return Response({"task_id": task_id, "status": "done", "images": result.get()})
+        job = jobs.start_job(kind=Job.Kind.AUGMENTATION_PREVIEW, owner=request.user, params={
+            "analysis": analysis.pk, "augment": asdict(augment), "seed": data.validated_data["seed"]})
+        return Response(JobOutput(job).data, status=status.HTTP_202_ACCEPTED)

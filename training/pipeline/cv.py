@@ -37,4 +37,4 @@ def cross_validate_head(embeddings: np.ndarray, labels: np.ndarray, *, folds: in
         return head.predict(embeddings[test_indices])
 
     return {**cross_validate(fit_predict, labels, folds=folds, seed=seed),
-            "what": "logistic-regression head on frozen EfficientNet-Lite0 embeddings"}
+            "method": "head_on_embeddings", "what": "logistic-regression head on frozen EfficientNet-Lite0 embeddings"}

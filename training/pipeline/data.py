@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ml_models.preprocess import load_rgb, to_model_input
+from ml_models.core.preprocess import load_rgb, to_model_input
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ Every artifact keeps the serving contract of the Keras model: uint8 images (N, H
 outputs by name ("probabilities", "embedding", "feature_maps") out. In the INT8 variants everything
 in between is integer: the graph's own cast of the uint8 image to float is followed at once by a
 quantize op, and each output ends with a dequantize op. So one runner per format serves the float
-and the quantized files alike, and they can be compared image for image.
+and the quantized files alike (ONNX files run in ml_models.core.inference.OnnxModel, the one ONNX
+Runtime wrapper), and they can be compared image for image.
 """
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from pathlib import Path
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 import numpy as np  # noqa: E402
-import onnxruntime as ort  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from ai_edge_litert.interpreter import Interpreter  # noqa: E402
 from onnxruntime.quantization import (  # noqa: E402
@@ -30,13 +30,9 @@ from onnxruntime.quantization import (  # noqa: E402
 )
 from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: E402
 
+from ml_models.core.inference import OnnxModel, require_images  # noqa: E402
+
 PredictFn = Callable[[np.ndarray], Mapping[str, np.ndarray]]
-
-
-def _require_images(images: np.ndarray) -> np.ndarray:
-    if images.dtype != np.uint8 or images.ndim != 4:
-        raise ValueError(f"expected uint8 images of shape (N, H, W, 3), got {images.dtype} {images.shape}")
-    return images
 
 
 def _converter(model) -> tf.lite.TFLiteConverter:
@@ -61,7 +57,7 @@ def tflite_int8(model, representative_images: np.ndarray) -> bytes:
     Input stays uint8 and outputs float32, as in the Keras model; the converter fails rather than
     leave an op in float.
     """
-    _require_images(representative_images)
+    require_images(representative_images)
     converter = _converter(model)
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
@@ -78,7 +74,7 @@ def keras_predict_fn(model) -> PredictFn:
     # Calling the model eagerly costs about 6x the graph on Lite0 (59 ms against 10 ms per image here),
     # which would make Keras look far slower than it is next to the other runtimes.
     graph = tf.function(lambda images: model(images, training=False), reduce_retracing=True)
-    return lambda images: {name: output.numpy() for name, output in graph(_require_images(images)).items()}
+    return lambda images: {name: output.numpy() for name, output in graph(require_images(images)).items()}
 
 
 class TfliteRunner:
@@ -92,20 +88,7 @@ class TfliteRunner:
         (self.input_name,) = self._runner.get_input_details()
 
     def predict(self, images: np.ndarray) -> dict[str, np.ndarray]:
-        return self._runner(**{self.input_name: _require_images(images)})
-
-
-class OnnxRunner:
-    """Run an .onnx model with ONNX Runtime on the CPU: uint8 images (N, H, W, 3) -> outputs by name."""
-
-    def __init__(self, path: str | Path):
-        self._session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-        self.input_name = self._session.get_inputs()[0].name
-        self._output_names = [output.name for output in self._session.get_outputs()]
-
-    def predict(self, images: np.ndarray) -> dict[str, np.ndarray]:
-        outputs = self._session.run(self._output_names, {self.input_name: _require_images(images)})
-        return dict(zip(self._output_names, outputs))
+        return self._runner(**{self.input_name: require_images(images)})
 
 
 class _ImageReader(CalibrationDataReader):
@@ -135,8 +118,8 @@ def onnx_int8(fp32_onnx_path: str | Path, out_path: str | Path, calibration_imag
 
     The uint8 image input and the float32 outputs keep their names and types.
     """
-    _require_images(calibration_images)
-    input_name = OnnxRunner(fp32_onnx_path).input_name
+    require_images(calibration_images)
+    input_name = OnnxModel(fp32_onnx_path).input_name
     with tempfile.TemporaryDirectory() as folder:
         prepared = Path(folder) / "prepared.onnx"
         # Symbolic shape inference needs sympy and only helps with dynamic shapes other than the
@@ -171,7 +154,7 @@ def measure_artifact(
     runner's `predict`); `artifact` is the file (or bytes) it runs. Every image is predicted once on
     its own and timed; `runs` asks for more timed calls than images, cycling over them.
     """
-    _require_images(images)
+    require_images(images)
     for _ in range(warmup):  # the first calls pay for allocation, tracing and caches
         predict_fn(images[:1])
     latencies_ms, predicted = [], np.empty(len(images), dtype=np.int64)

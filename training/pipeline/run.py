@@ -1,7 +1,11 @@
-"""The whole training pipeline, top to bottom: data -> cross-validation -> fit -> evaluate -> export.
+"""The whole training pipeline, top to bottom: data -> cross-validation -> fit -> evaluate -> export
+-> calibrate -> optimize.
 
-Pure Keras and plain files (no Django): a management command, a Celery task or a notebook calls
+Pure Keras and plain files (no Django): a management command, a worker job or a notebook calls
 `run_pipeline` with the labelled examples, a folder to write to and optional progress callbacks.
+The version it writes follows the model contract (ml_models/core/contract.py): one served graph
+(`model.onnx`) with the classifier's outputs and the ImageNet outputs for tags and the unusual
+score, whose threshold is calibrated here on pictures training never used.
 """
 from __future__ import annotations
 
@@ -16,16 +20,21 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 import numpy as np  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
-from ml_models.artifacts import HEAD_FILE, ONNX_FILE, ArtifactError, Manifest, save_classifier_head, sha256_of  # noqa: E402
-from ml_models.export import check_parity, export_onnx  # noqa: E402
+from ml_models.core import contract  # noqa: E402
+from ml_models.core.artifacts import ONNX_FILE, ArtifactError, Manifest, sha256_of  # noqa: E402
+from ml_models.core.inference import OnnxModel  # noqa: E402
+from ml_models.networks import pretrained, serving  # noqa: E402
+from ml_models.networks.export import check_parity, export_onnx  # noqa: E402
 from training.pipeline import cv, evaluate, models, prune, quantize, train  # noqa: E402
 from training.pipeline.augment import build_augmentation  # noqa: E402
+from training.pipeline.calibrate import calibrate_unusual, unusual_scores  # noqa: E402
 from training.pipeline.config import TrainingConfig  # noqa: E402
 from training.pipeline.data import Example, Splits, load_images, make_dataset, split_by_hash  # noqa: E402
 
 KERAS_WEIGHTS_FILE = "keras.weights.h5"
+CLASSIFIER_FILE = "classifier.onnx"  # the classifier alone: the baseline its smaller variants are compared with
 KIND = "classifier"
-STAGES = ("data", "cross_validation", "fit", "evaluate", "export", "optimize")
+STAGES = ("data", "cross_validation", "fit", "evaluate", "export", "calibrate", "optimize")
 REPRESENTATIVE_IMAGES = 100  # training images used to calibrate INT8 ranges
 
 StageCallback = Callable[[str, float], None]  # (stage, overall progress 0..1)
@@ -40,6 +49,7 @@ class PipelineResult:
     cross_validation: dict | None
     test_metrics: dict
     parity: dict
+    unusual: dict = field(default_factory=dict)  # the threshold's calibration and how it does on held-out pictures
     artifacts: list[dict] = field(default_factory=list)  # size, latency and accuracy of every export
     pruning: dict | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
@@ -70,12 +80,15 @@ class _Stages:
 
 
 def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Path, *, name: str, version: int,
-                 on_stage: StageCallback | None = None, on_epoch: train.EpochCallback | None = None,
+                 others: list[Example] = (), on_stage: StageCallback | None = None,
+                 on_epoch: train.EpochCallback | None = None,
                  should_stop: Callable[[], bool] | None = None) -> PipelineResult:
     """Train one model from the examples and write its artifacts and manifest into `output_dir`.
 
-    Raises train.Cancelled when `should_stop()` turns true, ValueError when the data cannot train
-    (a class without examples, too few for the splits), ArtifactError when the export fails parity.
+    `others` are pictures labelled neither cat nor dog: training never sees them; they calibrate
+    the unusual threshold. Raises train.Cancelled when `should_stop()` turns true, ValueError when
+    the data cannot train (a class without examples, too few for the splits), ArtifactError when
+    the export fails parity.
     """
     config = config.validated()
     keras.utils.set_random_seed(config.seed)
@@ -83,9 +96,10 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
 
     stages.start("data")
     splits = _checked_splits(config, examples)
-    train_images, train_labels = load_images(splits.train, config.image_size)
-    val_images, val_labels = load_images(splits.validation, config.image_size)
-    test_images, test_labels = load_images(splits.test, config.image_size)
+    # every family takes the contract's 224x224 input; the student CNN resizes inside its graph
+    train_images, train_labels = load_images(splits.train, contract.INPUT_SIZE)
+    val_images, val_labels = load_images(splits.validation, contract.INPUT_SIZE)
+    test_images, test_labels = load_images(splits.test, contract.INPUT_SIZE)
     augmentation = build_augmentation(config.augment, seed=config.seed)
     train_data = make_dataset(train_images, train_labels, batch_size=config.batch_size, shuffle=True,
                               seed=config.seed, augmentation=augmentation)
@@ -114,13 +128,17 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
 
     stages.start("export")
     output_dir.mkdir(parents=True, exist_ok=True)
-    export_onnx(model, output_dir / ONNX_FILE)
-    kernel, bias = model.get_layer("logits").get_weights()
-    save_classifier_head(output_dir / HEAD_FILE, kernel, bias)
+    served = serving.trained_serving_model(model, family=config.family)
+    export_onnx(served, output_dir / ONNX_FILE)
+    export_onnx(model, output_dir / CLASSIFIER_FILE)
     model.save_weights(str(output_dir / KERAS_WEIGHTS_FILE))
-    parity = check_parity(model, output_dir / ONNX_FILE, test_images[:32] if len(test_images) else val_images[:32])
+    parity = check_parity(served, output_dir / ONNX_FILE, test_images[:32] if len(test_images) else val_images[:32])
     if not parity.passed:
         raise ArtifactError(f"the ONNX export disagrees with Keras: {parity.as_dict()}")
+
+    stages.start("calibrate")
+    signature, unusual = _calibrated_signature(config, served, output_dir / ONNX_FILE, splits.test, test_images,
+                                               others)
 
     stages.start("optimize")
     artifacts, pruning = _optimized_artifacts(config, model, output_dir, train_images, train_data, val_data,
@@ -134,6 +152,7 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
         cross_validation=cross_validation,
         test_metrics=test_metrics,
         parity=parity.as_dict(),
+        unusual=unusual,
         artifacts=artifacts,
         pruning=pruning,
         timings_s=stages.done(),
@@ -143,9 +162,9 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
         version=version,
         kind=KIND,
         files={file: sha256_of(output_dir / file)
-               for file in (ONNX_FILE, HEAD_FILE, KERAS_WEIGHTS_FILE, *(a["file"] for a in artifacts))},
-        signature=signature(config),
-        metrics={"test": test_metrics, "cross_validation": cross_validation, "parity": result.parity,
+               for file in {ONNX_FILE, CLASSIFIER_FILE, KERAS_WEIGHTS_FILE, *(a["file"] for a in artifacts)}},
+        signature=signature,
+        metrics={"test": test_metrics, "cross_validation": cross_validation, "parity": result.parity, "unusual": unusual,
                  "splits": result.splits, "history": history.rows, "timings_s": result.timings_s,
                  "overfitting_epoch": result.overfitting_epoch, "artifacts": artifacts, "pruning": pruning},
     )
@@ -159,24 +178,29 @@ def _optimized_artifacts(config, model, folder: Path, train_images, train_data, 
     size in bytes, batch-1 latency p50 in ms, accuracy."""
     rows = []
 
-    def measure(name, fmt, precision, predict_fn, file_name, **extra):
+    def measure(kind, name, fmt, precision, predict_fn, file_name, **extra):
         row = quantize.measure_artifact(predict_fn, test_images, test_labels, artifact=folder / file_name)
-        rows.append({"artifact": name, "format": fmt, "precision": precision, "file": file_name, **row, **extra})
+        rows.append({"kind": kind, "artifact": name, "format": fmt, "precision": precision, "file": file_name, **row,
+                     **extra})
 
-    measure("Keras", "keras", "fp32", quantize.keras_predict_fn(model), KERAS_WEIGHTS_FILE)
-    measure("ONNX", "onnx", "fp32", quantize.OnnxRunner(folder / ONNX_FILE).predict, ONNX_FILE)
+    measure("keras", "Keras", "keras", "fp32", quantize.keras_predict_fn(model), KERAS_WEIGHTS_FILE)
+    measure("onnx", "ONNX", "onnx", "fp32", OnnxModel(folder / CLASSIFIER_FILE).predict, CLASSIFIER_FILE)
+    measure("onnx_served", "ONNX served (with the ImageNet outputs)", "onnx", "fp32",
+            OnnxModel(folder / ONNX_FILE).predict, ONNX_FILE)
     if config.quantize:
         representative = train_images[:REPRESENTATIVE_IMAGES]
-        quantize.onnx_int8(folder / ONNX_FILE, folder / "model_int8.onnx", representative)
-        measure("ONNX INT8", "onnx", "int8", quantize.OnnxRunner(folder / "model_int8.onnx").predict, "model_int8.onnx")
-        for file_name, precision, convert in (
-            ("model_float.tflite", "fp32", lambda: quantize.tflite_float(model)),
-            ("model_dynamic.tflite", "dynamic-range int8 weights", lambda: quantize.tflite_dynamic_range(model)),
-            ("model_int8.tflite", "int8", lambda: quantize.tflite_int8(model, representative)),
+        quantize.onnx_int8(folder / CLASSIFIER_FILE, folder / "model_int8.onnx", representative)
+        measure("onnx_int8", "ONNX INT8", "onnx", "int8", OnnxModel(folder / "model_int8.onnx").predict,
+                "model_int8.onnx")
+        for kind, file_name, precision, convert in (
+            ("tflite_float", "model_float.tflite", "fp32", lambda: quantize.tflite_float(model)),
+            ("tflite_dynamic", "model_dynamic.tflite", "dynamic-range int8 weights",
+             lambda: quantize.tflite_dynamic_range(model)),
+            ("tflite_int8", "model_int8.tflite", "int8", lambda: quantize.tflite_int8(model, representative)),
         ):
             content = convert()
             (folder / file_name).write_bytes(content)
-            measure(f"TFLite {precision}", "tflite", precision, quantize.TfliteRunner(content).predict, file_name)
+            measure(kind, f"TFLite {precision}", "tflite", precision, quantize.TfliteRunner(content).predict, file_name)
     pruning = None
     if config.prune_sparsity:
         if config.family == "lite0_transfer":
@@ -192,30 +216,31 @@ def _optimized_artifacts(config, model, folder: Path, train_images, train_data, 
             epochs=config.prune_epochs, learning_rate=min(config.learning_rate, config.fine_tune_learning_rate * 10),
         )
         export_onnx(pruned, folder / "model_pruned.onnx")
-        measure(f"ONNX pruned {config.prune_sparsity:.0%}", "onnx", "fp32 pruned",
-                quantize.OnnxRunner(folder / "model_pruned.onnx").predict, "model_pruned.onnx",
-                compressed_size_bytes=prune.compressed_size(folder / "model_pruned.onnx"))
-        baseline = next(row for row in rows if row["file"] == ONNX_FILE)  # what the pruned file is compared with
-        baseline["compressed_size_bytes"] = prune.compressed_size(folder / ONNX_FILE)
+        measure("onnx_pruned", f"ONNX pruned {config.prune_sparsity:.0%}", "onnx", "fp32 pruned",
+                OnnxModel(folder / "model_pruned.onnx").predict, "model_pruned.onnx",
+                compressed_size_bytes=prune.compressed_size(folder / "model_pruned.onnx"), sparsity=config.prune_sparsity)
+        baseline = next(row for row in rows if row["file"] == CLASSIFIER_FILE)  # what the pruned file is compared with
+        baseline["compressed_size_bytes"] = prune.compressed_size(folder / CLASSIFIER_FILE)
     return rows, pruning
 
 
-def signature(config: TrainingConfig) -> dict:
-    """The same contract as the pretrained model's, with this model's size and classes."""
-    size = config.image_size
-    return {
-        "input": {"name": "image", "dtype": "uint8", "shape": [None, size, size, 3], "layout": "NHWC, RGB",
-                  "resize": f"whole image squashed to {size}x{size}, bilinear (no crop)",
-                  "normalisation": "inside the graph"},
-        "outputs": {
-            "probabilities": {"shape": [None, len(config.class_names)], "meaning": "softmax over class_names"},
-            "embedding": {"meaning": "global average pool of the last feature maps"},
-            "feature_maps": {"meaning": "last convolutional feature maps"},
-        },
-        "class_names": list(config.class_names),
-        "family": config.family,
-        "classifier_head": f"{HEAD_FILE}: kernel and bias of the final dense layer, for Class Activation Maps",
-    }
+def _calibrated_signature(config: TrainingConfig, served, onnx_path: Path, test: list[Example],
+                          test_images: np.ndarray, others: list[Example]) -> tuple[dict, dict]:
+    """The version's signature, with its unusual threshold chosen on the test split's cats and dogs and
+    the "neither" pictures (see calibrate.py), scored by the exported graph itself."""
+    draft = contract.trained_signature(
+        family=config.family, class_names=list(config.class_names),
+        feature_maps=tuple(int(d) for d in served.output["feature_maps"].shape[1:]),
+        embedding=int(served.output["embedding"].shape[-1]), unusual=pretrained.default_unusual_rule())
+    graph = OnnxModel(onnx_path)
+    needed = [draft["decision"]["unusual"]["output"]]
+    other_images, _labels = load_images(list(others), contract.INPUT_SIZE)
+    pet_scores = unusual_scores(graph.predict(test_images, needed), draft) if len(test_images) else np.zeros(0)
+    other_scores = unusual_scores(graph.predict(other_images, needed), draft) if len(other_images) else np.zeros(0)
+    rule, report = calibrate_unusual(pet_scores=pet_scores, pet_keys=[e.sha256 for e in test],
+                                     other_scores=other_scores, other_keys=[e.sha256 for e in others],
+                                     inherited=pretrained.default_unusual_rule())
+    return contract.validate({**draft, "decision": {**draft["decision"], "unusual": rule}}), report
 
 
 def _checked_splits(config: TrainingConfig, examples: list[Example]) -> Splits:
@@ -247,4 +272,4 @@ def _cross_validate(config: TrainingConfig, model: keras.Model, images: np.ndarr
         return fold_model.predict(images[test_indices], verbose=0)["probabilities"].argmax(1)
 
     return {**cv.cross_validate(fit_predict, labels, folds=config.cv_folds, seed=config.seed),
-            "what": "the student CNN retrained from scratch on each fold (no augmentation)"}
+            "method": "student_from_scratch", "what": "the student CNN retrained from scratch on each fold (no augmentation)"}

