@@ -6,7 +6,10 @@ it to show the message, or let `eduai.middleware.ErrorMiddleware` render the app
 """
 from __future__ import annotations
 
+import traceback
+
 from django.core.exceptions import (
+    BadRequest,
     PermissionDenied,
     RequestDataTooBig,
     SuspiciousOperation,
@@ -15,6 +18,7 @@ from django.core.exceptions import (
 )
 from django.db import OperationalError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -37,9 +41,18 @@ def not_found(detail=None) -> AppError:
     return AppError("not_found", detail or _("Not found."), status.HTTP_404_NOT_FOUND)
 
 
-def error_for(exc: BaseException) -> AppError | None:
+def bad_request(detail=None) -> AppError:
+    return AppError("bad_request", detail or _("The request could not be understood."))
+
+
+def json_too_deep() -> AppError:
+    return AppError("parse_error", _("The JSON is nested too deeply."))
+
+
+def error_for(exc: BaseException | None) -> AppError | None:
     """The AppError for an exception Django or the database raise on bad or unlucky requests (a body
-    over the size limit, too many fields, a database still locked after the wait), None for others."""
+    over the size limit, too many fields, JSON nested too deeply, a database still locked after the
+    wait), None for others."""
     if isinstance(exc, AppError):
         return exc
     if isinstance(exc, RequestDataTooBig):
@@ -48,11 +61,20 @@ def error_for(exc: BaseException) -> AppError | None:
         return AppError("too_many_fields", _("The form has too many fields."))
     if isinstance(exc, TooManyFilesSent):
         return AppError("too_many_files", _("Too many files in one request; send them in smaller groups."))
-    if isinstance(exc, SuspiciousOperation):
-        return AppError("bad_request", _("The request could not be understood."))
+    if isinstance(exc, (SuspiciousOperation, BadRequest, MultiPartParserError)):
+        return bad_request()
+    if isinstance(exc, RecursionError) and _raised_decoding_json(exc):
+        return json_too_deep()
     if isinstance(exc, OperationalError) and _is_lock_timeout(exc):
         return AppError("busy", _("The server is busy. Try again in a moment."), status.HTTP_503_SERVICE_UNAVAILABLE)
     return None
+
+
+def _raised_decoding_json(error: RecursionError) -> bool:
+    """Raised by the json module: a body nested deeper than Python's recursion limit. Views with their
+    own parser list (DRF's token view, some labeling views) use DRF's JSONParser, which lets it escape."""
+    frames = [frame for frame, _line in traceback.walk_tb(error.__traceback__)]
+    return bool(frames) and frames[-1].f_globals.get("__name__", "").split(".")[0] == "json"
 
 
 def _is_lock_timeout(error: OperationalError) -> bool:

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "eduai.middleware.ErrorMiddleware",
 ]
 
 ROOT_URLCONF = "eduai.urls"
@@ -148,6 +149,10 @@ EDUAI_JOB_HEARTBEAT_SECONDS = float(os.environ.get("EDUAI_JOB_HEARTBEAT_SECONDS"
 EDUAI_JOB_STALE_SECONDS = float(os.environ.get("EDUAI_JOB_STALE_SECONDS", "60"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Any request, refused from its Content-Length before the body is read: one .zip at its limit (the
+# gallery sends a file that big on its own) plus the multipart form around it.
+EDUAI_MAX_REQUEST_BYTES = EDUAI_MAX_ZIP_BYTES + 1024 * 1024
+CSRF_FAILURE_VIEW = "eduai.error_views.csrf_failure"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -157,6 +162,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "eduai.errors.api_exception_handler",
+    "DEFAULT_PARSER_CLASSES": [  # DRF's defaults, with a JSON parser that refuses too deep nesting
+        "eduai.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 20,
 }

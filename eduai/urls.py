@@ -63,3 +63,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
+
+handler400 = "eduai.error_views.bad_request"
+handler403 = "eduai.error_views.permission_denied"
+handler404 = "eduai.error_views.page_not_found"
+handler500 = "eduai.error_views.server_error"

@@ -1,40 +1,17 @@
 // Labeling queue: one picture at a time, keyboard first (1 cat, 2 dog, 3 neither, S skip, U undo).
-import { csrfToken } from "./csrf.js";
+import { apiFetch } from "./lib/api.js";
+import { $, format, readJson } from "./lib/dom.js";
+import { number, percent } from "./lib/format.js";
 
-const root = document.getElementById("queue");
-const strings = JSON.parse(document.getElementById("i18n-strings").textContent);
-const $ = (id) => document.getElementById(id);
+const root = $("queue");
+const strings = readJson("i18n-strings");
 const KEYS = { 1: "cat", 2: "dog", 3: "neither" };
 let current = null; // the image being shown
 let busy = false;
 
-function format(template, values) {
-  return template.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
-}
-
-function percent(value) {
-  return new Intl.NumberFormat(root.dataset.language, { style: "percent", maximumFractionDigits: 0 }).format(value);
-}
-
-// The API's answer; an Error with a message in the page's language when it is not a success.
-async function call(url, options = {}) {
-  let response;
-  try {
-    response = await fetch(url, {
-      credentials: "same-origin",
-      ...options,
-      headers: {
-        Accept: "application/json", "Accept-Language": root.dataset.language, "Content-Type": "application/json",
-        "X-CSRFToken": csrfToken(), ...(options.headers || {}),
-      },
-    });
-  } catch {
-    throw new Error(strings.error); // offline: the browser's own message would be in its language
-  }
-  const body = response.status === 204 ? null : await response.json().catch(() => null); // a proxy's HTML error page
-  if (!response.ok || (response.status !== 204 && body === null)) throw new Error((body && body.detail) || strings.error);
-  return body;
-}
+// What to tell the student when a request fails: the server's reason in the page's language, or
+// ours when there is none (offline: the browser's own message would be in its language).
+const messageOf = (error) => error.detail || strings.error;
 
 function feedback(text, kind = "secondary") {
   $("feedback").className = `mt-3 alert alert-${kind}`;
@@ -47,12 +24,12 @@ function setEnabled(enabled) {
 
 function modelSentence(model) {
   const probability = model.probabilities[model.answer];
-  return format(strings.model_said, { label: strings.labels[model.answer], percent: percent(probability) });
+  return format(strings.model_said, { label: strings.labels[model.answer], percent: percent(probability, 0) });
 }
 
 function show(data) {
   current = data.image;
-  $("my-count").textContent = data.labeled_by_me;
+  $("my-count").textContent = number(data.labeled_by_me, 0);
   $("suggestion").classList.add("d-none");
   if (!current) {
     root.dataset.state = "empty";
@@ -91,10 +68,10 @@ async function loadNext() {
   setEnabled(false);
   const strategy = $("strategy").value;
   try {
-    show(await call(`${root.dataset.nextUrl}?strategy=${encodeURIComponent(strategy)}`));
+    show(await apiFetch(`${root.dataset.nextUrl}?strategy=${encodeURIComponent(strategy)}`));
   } catch (error) {
     $("queue-message").classList.remove("d-none");
-    $("queue-message").textContent = error.message;
+    $("queue-message").textContent = messageOf(error);
     root.dataset.state = "error";
   }
 }
@@ -109,7 +86,7 @@ async function act(work) {
     showNext = (await work()) !== false;
   } catch (error) {
     // e.g. labelled meanwhile in another tab: say why, then show the picture to label now
-    feedback(error.message, "danger");
+    feedback(messageOf(error), "danger");
   } finally {
     busy = false;
   }
@@ -120,9 +97,8 @@ function answer(value) {
   if (!current || root.dataset.state !== "ready") return;
   act(async () => {
     setEnabled(false);
-    const result = await call(root.dataset.labelUrl, {
-      method: "POST",
-      body: JSON.stringify({ image: current.id, value, strategy: $("strategy").value }),
+    const result = await apiFetch(root.dataset.labelUrl, {
+      method: "POST", json: { image: current.id, value, strategy: $("strategy").value },
     });
     let text = format(strings.saved, { label: strings.labels[value] });
     if (result.model) {
@@ -135,7 +111,7 @@ function answer(value) {
 function skip() {
   if (!current || root.dataset.state !== "ready") return;
   act(async () => {
-    await call(root.dataset.skipUrl, { method: "POST", body: JSON.stringify({ image: current.id }) });
+    await apiFetch(root.dataset.skipUrl, { method: "POST", json: { image: current.id } });
     feedback(strings.skipped);
   });
 }
@@ -143,9 +119,9 @@ function skip() {
 function undo() {
   act(async () => {
     try {
-      await call(root.dataset.undoUrl, { method: "POST", body: JSON.stringify({ strategy: $("strategy").value }) });
+      await apiFetch(root.dataset.undoUrl, { method: "POST", json: { strategy: $("strategy").value } });
     } catch (error) {
-      feedback(error.message, "warning");
+      feedback(messageOf(error), "warning");
       return false;
     }
     feedback(strings.undone, "info");

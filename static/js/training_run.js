@@ -1,34 +1,21 @@
 // Training run page: polls the run while it trains and draws its curves, tables and comparisons.
-const root = document.getElementById("run");
-const strings = JSON.parse(document.getElementById("i18n-strings").textContent);
-const $ = (id) => document.getElementById(id);
-const language = root.dataset.language;
+import { $, el, readJson } from "./lib/dom.js";
+import { language, megabytes, number, percent } from "./lib/format.js";
+import { poll } from "./lib/poller.js";
+
+const root = $("run");
+const strings = readJson("i18n-strings");
 const POLL_MS = 2000;
 const STATUS_STYLE = { queued: "secondary", running: "primary", succeeded: "success", failed: "danger", cancelled: "secondary" };
 const charts = {};
 
-const percent = (value) => new Intl.NumberFormat(language, { style: "percent", maximumFractionDigits: 1 }).format(value);
-const number = (value, digits = 3) => new Intl.NumberFormat(language, { maximumFractionDigits: digits }).format(value);
-
-function cell(tag, text, className = "") {
-  const element = document.createElement(tag);
-  element.textContent = text;
-  if (className) element.className = className;
-  return element;
-}
+const rowOf = (tag, values) => el("tr", { children: values.map((value) => el(tag, { text: value })) });
 
 function fillTable(table, header, rows) {
-  const head = document.createElement("thead");
-  head.append(rowOf("th", header));
-  const body = document.createElement("tbody");
-  rows.forEach((row) => body.append(rowOf("td", row)));
-  table.replaceChildren(head, body);
-}
-
-function rowOf(tag, values) {
-  const row = document.createElement("tr");
-  values.forEach((value) => row.append(cell(tag, value)));
-  return row;
+  table.replaceChildren(
+    el("thead", { children: [rowOf("th", header)] }),
+    el("tbody", { children: rows.map((row) => rowOf("td", row)) }),
+  );
 }
 
 function lineChart(id, yLabel, series, labels, marked) {
@@ -41,6 +28,7 @@ function lineChart(id, yLabel, series, labels, marked) {
   };
   const options = {
     animation: false,
+    locale: language(),
     scales: { x: { title: { display: true, text: strings.epoch } }, y: { title: { display: true, text: yLabel } } },
   };
   if (charts[id]) {
@@ -56,7 +44,7 @@ function barChart(id, label, labels, values) {
   charts[id] = new Chart($(id), {
     type: "bar",
     data: { labels, datasets: [{ label, data: values, backgroundColor: "#0d6efd" }] },
-    options: { animation: false, indexAxis: "y", scales: { x: { title: { display: true, text: label } } } },
+    options: { animation: false, locale: language(), indexAxis: "y", scales: { x: { title: { display: true, text: label } } } },
   });
 }
 
@@ -73,7 +61,7 @@ function drawCurves(run) {
     [strings.validation, history.map((row) => row.val_accuracy), "#dc3545"],
   ], epochs, marked);
   $("overfitting").classList.toggle("d-none", marked === null);
-  if (marked !== null) $("overfitting").textContent = `${strings.epoch} ${marked}: ${strings.overfitting}`;
+  if (marked !== null) $("overfitting").textContent = `${strings.epoch} ${number(marked, 0)}: ${strings.overfitting}`;
 }
 
 function drawResults(run) {
@@ -83,30 +71,32 @@ function drawResults(run) {
   const cv = results.cross_validation;
   $("cv-what").textContent = cv ? cv.what : "—";
   if (cv) {
-    fillTable($("cv-table"), ["", ...cv.accuracy_per_fold.map((_, index) => `${index + 1}`), "μ ± σ"], [
-      [strings.accuracy, ...cv.accuracy_per_fold.map(percent), `${percent(cv.accuracy_mean)} ± ${percent(cv.accuracy_std)}`],
+    fillTable($("cv-table"), ["", ...cv.accuracy_per_fold.map((_, index) => number(index + 1, 0)), "μ ± σ"], [
+      [strings.accuracy, ...cv.accuracy_per_fold.map((value) => percent(value)),
+        `${percent(cv.accuracy_mean)} ± ${percent(cv.accuracy_std)}`],
     ]);
   }
   const test = results.test;
   const names = Object.keys(test.per_class);
-  $("test-summary").textContent = `${strings.accuracy}: ${percent(test.accuracy)} (n = ${test.count})`
-    + (test.roc_auc === null ? "" : ` · ROC AUC ${number(test.roc_auc)}`);
-  fillTable($("confusion"), ["", ...names], test.confusion_matrix.map((row, index) => [names[index], ...row]));
+  $("test-summary").textContent = `${strings.accuracy}: ${percent(test.accuracy)} (n = ${number(test.count, 0)})`
+    + (test.roc_auc === null ? "" : ` · ROC AUC ${number(test.roc_auc, 3)}`);
+  fillTable($("confusion"), ["", ...names],
+    test.confusion_matrix.map((row, index) => [names[index], ...row.map((count) => number(count, 0))]));
   fillTable($("per-class"), ["", strings.precision, strings.recall, "F1", "n"], names.map((name) => {
     const stats = test.per_class[name];
-    return [name, percent(stats.precision), percent(stats.recall), percent(stats.f1), stats.support];
+    return [name, percent(stats.precision), percent(stats.recall), percent(stats.f1), number(stats.support, 0)];
   }));
   const artifacts = results.artifacts || [];
+  // the units are in the column headers: "size (MB)", "latency p50 (ms)", "test accuracy (%)"
   fillTable($("artifacts"), ["", strings.size, strings.latency, strings.test_accuracy], artifacts.map((row) => [
-    row.artifact, number(row.size_bytes / 1e6, 2), number(row.latency_p50_ms, 2), number(row.accuracy * 100, 1),
+    row.artifact, megabytes(row.size_bytes), number(row.latency_p50_ms, 2), number(row.accuracy * 100, 1),
   ]));
   barChart("size-chart", strings.size, artifacts.map((row) => row.artifact), artifacts.map((row) => row.size_bytes / 1e6));
   barChart("latency-chart", strings.latency, artifacts.map((row) => row.artifact), artifacts.map((row) => row.latency_p50_ms));
   if (run.model_version) {
-    const link = document.createElement("a");
-    link.href = "/models/";
-    link.textContent = `${run.model_version.name} v${run.model_version.version}`;
-    $("model-link").replaceChildren(link);
+    $("model-link").replaceChildren(el("a", {
+      text: `${run.model_version.name} v${run.model_version.version}`, attrs: { href: "/models/" },
+    }));
   }
 }
 
@@ -128,14 +118,7 @@ function render(run) {
   return finished;
 }
 
-async function poll() {
-  try {
-    const response = await fetch(root.dataset.apiUrl, { headers: { Accept: "application/json", "Accept-Language": language } });
-    if (response.ok && render(await response.json())) return;
-  } catch {
-    // the network hiccuped: try again at the next tick
-  }
-  setTimeout(poll, POLL_MS);
-}
-
-poll();
+poll(root.dataset.apiUrl, { onUpdate: render, intervalMs: POLL_MS }).done.catch((error) => {
+  $("error").textContent = error.detail || error.message; // e.g. logged out meanwhile
+  $("error").classList.remove("d-none");
+});

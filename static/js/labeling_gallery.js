@@ -1,14 +1,11 @@
 // Gallery page: upload many pictures and .zip files, a few at a time, with one progress bar for all.
-import { csrfToken } from "./csrf.js";
+import { apiUpload } from "./lib/api.js";
+import { $, el, format, readJson } from "./lib/dom.js";
+import { number } from "./lib/format.js";
 
-const root = document.getElementById("uploader");
-const strings = JSON.parse(document.getElementById("i18n-strings").textContent);
-const $ = (id) => document.getElementById(id);
+const root = $("uploader");
+const strings = readJson("i18n-strings");
 const BATCH_BYTES = 8 * 1024 * 1024; // one request carries at most this much (or one bigger file)
-
-function format(template, values) {
-  return template.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
-}
 
 function batches(files) {
   const groups = [];
@@ -27,29 +24,6 @@ function batches(files) {
   return groups;
 }
 
-// One request; resolves with the JSON answer, reports bytes sent as they go.
-function send(files, onProgress) {
-  return new Promise((resolve, reject) => {
-    const form = new FormData();
-    files.forEach((file) => form.append("files", file, file.name));
-    const request = new XMLHttpRequest();
-    request.open("POST", root.dataset.apiUrl);
-    request.setRequestHeader("X-CSRFToken", csrfToken());
-    request.setRequestHeader("Accept", "application/json");
-    request.setRequestHeader("Accept-Language", document.documentElement.lang); // reasons in the page's language
-    request.upload.onprogress = (event) => onProgress(event.loaded);
-    request.onload = () => {
-      try {
-        resolve({ status: request.status, body: JSON.parse(request.responseText) });
-      } catch (error) {
-        reject(error);
-      }
-    };
-    request.onerror = () => reject(new Error("network"));
-    request.send(form);
-  });
-}
-
 function showProgress(fraction) {
   const value = Math.round(100 * Math.min(fraction, 1));
   $("upload-bar").style.width = `${value}%`;
@@ -57,11 +31,18 @@ function showProgress(fraction) {
 }
 
 function report(kind, name, detail) {
-  const line = document.createElement("li");
-  line.dataset.outcome = kind;
-  line.className = kind === "rejected" ? "text-danger" : kind === "duplicate" ? "text-body-secondary" : "text-success";
-  line.textContent = `${strings[kind]}: ${name}${detail ? ` · ${detail}` : ""}`;
-  $("upload-report").append(line);
+  const className = kind === "rejected" ? "text-danger" : kind === "duplicate" ? "text-body-secondary" : "text-success";
+  $("upload-report").append(el("li", {
+    className: `${className} text-break`,
+    text: `${strings[kind]}: ${name}${detail ? ` · ${detail}` : ""}`,
+    attrs: { "data-outcome": kind },
+  }));
+}
+
+function reportAnswer(body) {
+  for (const item of body.added || []) report("added", item.name);
+  for (const item of body.duplicates || []) report("duplicate", item.name);
+  for (const item of body.rejected || []) report("rejected", item.name, item.detail);
 }
 
 async function upload(fileList) {
@@ -75,17 +56,19 @@ async function upload(fileList) {
   showProgress(0);
   $("upload-progress").classList.remove("d-none");
   for (const group of batches(files)) {
-    $("upload-status").textContent = format(strings.sending, { done: filesDone + group.length, total: files.length });
+    $("upload-status").textContent = format(strings.sending, {
+      done: number(filesDone + group.length, 0), total: number(files.length, 0),
+    });
+    const form = new FormData();
+    group.forEach((file) => form.append("files", file, file.name));
     try {
-      const { status, body } = await send(group, (loaded) => {
-        showProgress((sentBefore + loaded) / total);
-      });
-      for (const item of body.added || []) report("added", item.name);
-      for (const item of body.duplicates || []) report("duplicate", item.name);
-      for (const item of body.rejected || []) report("rejected", item.name, item.detail);
-      if (status >= 400 && !body.rejected) report("rejected", group.map((f) => f.name).join(", "), body.detail);
+      reportAnswer(await apiUpload(root.dataset.apiUrl, form, {
+        onProgress: (loaded) => showProgress((sentBefore + loaded) / total),
+      }));
     } catch (error) {
-      report("rejected", group.map((f) => f.name).join(", "), strings.error);
+      // every picture refused: the answer still says why for each one
+      if (error.body?.rejected) reportAnswer(error.body);
+      else report("rejected", group.map((file) => file.name).join(", "), error.detail || strings.error);
     }
     sentBefore += group.reduce((sum, file) => sum + file.size, 0);
     filesDone += group.length;

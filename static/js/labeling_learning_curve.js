@@ -1,15 +1,15 @@
 // Learning-curve page: accuracy against the number of labels (random vs uncertainty sampling, mean
 // and spread across seeds), polled while the worker simulates; and the real models' history.
-const root = document.getElementById("curve");
-const strings = JSON.parse(document.getElementById("i18n-strings").textContent);
-const $ = (id) => document.getElementById(id);
-const language = root.dataset.language;
+import { $, format, readJson } from "./lib/dom.js";
+import { language, number, percent } from "./lib/format.js";
+import { poll } from "./lib/poller.js";
+
+const root = $("curve");
+const strings = readJson("i18n-strings");
 const POLL_MS = 2000;
 const COLOURS = { random: "#6c757d", uncertainty: "#0d6efd", versions: "#198754" };
 let chart = null;
 
-const format = (template, values) => template.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
-const percentText = (value) => new Intl.NumberFormat(language, { style: "percent", maximumFractionDigits: 1 }).format(value);
 const toPoints = (sizes, values) => sizes.map((x, i) => ({ x, y: 100 * values[i] }));
 
 const NICE_TICKS = [10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
@@ -19,7 +19,7 @@ function axes() {
     x: {
       type: "logarithmic",
       title: { display: true, text: strings.labels },
-      ticks: { autoSkip: false, maxRotation: 0, callback: (value) => (NICE_TICKS.includes(value) ? value : "") },
+      ticks: { autoSkip: false, maxRotation: 0, callback: (value) => (NICE_TICKS.includes(value) ? number(value, 0) : "") },
     },
     y: { title: { display: true, text: strings.accuracy } },
   };
@@ -40,6 +40,9 @@ function strategySeries(name, sizes, spread) {
   ];
 }
 
+// A point's tooltip: "muestreo aleatorio: 87,5 %" (the y values are percentages).
+const tooltip = { callbacks: { label: (context) => `${context.dataset.label}: ${percent(context.raw.y / 100)}` } };
+
 function drawCurve(result) {
   const datasets = [
     ...strategySeries("random", result.sizes, result.strategies.random),
@@ -51,15 +54,16 @@ function drawCurve(result) {
     data: { datasets },
     options: {
       animation: false,
+      locale: language(),
       scales: axes(),
-      plugins: { legend: { labels: { filter: (item) => !item.text.includes(strings.spread) } } },
+      plugins: { legend: { labels: { filter: (item) => !item.text.includes(strings.spread) } }, tooltip },
     },
   });
   const needed = result.labels_needed;
   if (needed) {
     const values = {
-      accuracy: percentText(needed.random_accuracy_at), reference: needed.at,
-      needed: needed.uncertainty_labels, percent: percentText(needed.ratio || 0),
+      accuracy: percent(needed.random_accuracy_at), reference: number(needed.at, 0),
+      needed: number(needed.uncertainty_labels || 0, 0), percent: percent(needed.ratio || 0),
     };
     $("curve-summary").textContent = format(needed.uncertainty_labels ? strings.summary : strings.summary_never, values);
   }
@@ -79,15 +83,11 @@ function showStatus(curve) {
     return true;
   }
   const progress = curve.result && curve.result.progress;
-  status.textContent = progress ? `${strings.running} ${strings[progress.stage]}: ${progress.done} / ${progress.total}` : strings.running;
+  status.textContent = progress
+    ? `${strings.running} ${strings[progress.stage]}: ${number(progress.done, 0)} / ${number(progress.total, 0)}`
+    : strings.running;
   root.dataset.status = curve.status;
   return false;
-}
-
-async function poll(id) {
-  const response = await fetch(`${root.dataset.apiUrl}${id}/`, { credentials: "same-origin", headers: { Accept: "application/json" } });
-  if (response.ok && showStatus(await response.json())) return;
-  setTimeout(() => poll(id), POLL_MS);
 }
 
 function drawHistory(history) {
@@ -102,14 +102,19 @@ function drawHistory(history) {
     },
     options: {
       animation: false,
+      locale: language(),
       scales: axes(),
-      plugins: { tooltip: { callbacks: { label: (context) => `${context.raw.version}: ${context.raw.y.toFixed(1)} %` } } },
+      plugins: { tooltip: { callbacks: { label: (context) => `${context.raw.version}: ${percent(context.raw.y / 100)}` } } },
     },
   });
 }
 
-const curve = JSON.parse($("curve-data").textContent);
-if (curve && !showStatus(curve)) setTimeout(() => poll(curve.id), POLL_MS);
-const history = JSON.parse($("history-data").textContent);
+const curve = readJson("curve-data");
+if (curve && !showStatus(curve)) {
+  poll(`${root.dataset.apiUrl}${curve.id}/`, { onUpdate: showStatus, intervalMs: POLL_MS }).done.catch((error) => {
+    $("curve-status").textContent = error.detail || strings.failed; // e.g. logged out meanwhile
+  });
+}
+const history = readJson("history-data");
 if (history.length) drawHistory(history);
 root.dataset.ready = "true";

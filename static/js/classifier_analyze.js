@@ -1,25 +1,14 @@
 // Analyze page: send the chosen photo to the API and show the answer, details on demand.
-import { csrfToken } from "./csrf.js";
+import { apiFetch } from "./lib/api.js";
+import { $, el, format, readJson } from "./lib/dom.js";
+import { language, localDateTime, milliseconds, percent } from "./lib/format.js";
 
-const root = document.getElementById("analyzer");
-const strings = root ? JSON.parse(document.getElementById("i18n-strings").textContent) : {};
-const $ = (id) => document.getElementById(id);
-
-function format(template, values) {
-  return template.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
-}
-
-function percent(value) {
-  return new Intl.NumberFormat(root.dataset.language, { style: "percent", maximumFractionDigits: 1 }).format(value);
-}
-
-function milliseconds(value) {
-  return format(strings.ms, { value: new Intl.NumberFormat(root.dataset.language, { maximumFractionDigits: 1 }).format(value) });
-}
+const root = $("analyzer");
+const strings = readJson("i18n-strings") || {};
 
 // Tags and explanations come in both languages; show the page's.
 function localized(item) {
-  return root.dataset.language === "en" ? item.label_en : item.label_es;
+  return language() === "en" ? item.label_en : item.label_es;
 }
 
 function showError(message) {
@@ -33,35 +22,28 @@ function setBar(name, value) {
 }
 
 function renderTags(tags) {
-  $("tags").replaceChildren(...tags.map((tag) => {
-    const chip = document.createElement("span");
-    chip.className = `badge rounded-pill ${tag.kind === "group" ? "text-bg-primary" : "text-bg-secondary"}`;
-    chip.textContent = `${localized(tag)} · ${percent(tag.confidence)}`;
-    chip.dataset.tag = tag.tag;
-    return chip;
-  }));
+  $("tags").replaceChildren(...tags.map((tag) => el("span", {
+    className: `badge rounded-pill text-wrap ${tag.kind === "group" ? "text-bg-primary" : "text-bg-secondary"}`,
+    text: `${localized(tag)} · ${percent(tag.confidence)}`,
+    attrs: { "data-tag": tag.tag },
+  })));
 }
 
 // The server writes UTC; show every date in the visitor's own time zone, in one format.
 function showLocalTime(element) {
-  element.textContent = new Intl.DateTimeFormat(root.dataset.language, {
-    year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
-  }).format(new Date(element.dateTime));
+  element.textContent = localDateTime(element.dateTime);
 }
 
 function addRecent(analysis) {
   $("no-recent")?.remove();
-  const column = document.createElement("div");
-  column.className = "col";
-  column.innerHTML = `<div class="card h-100"><img class="card-img-top recent-thumb" alt="">
-    <div class="card-body p-2 small"><strong></strong><br><time class="text-body-secondary"></time></div></div>`;
-  column.querySelector("img").src = analysis.image_url;
-  column.querySelector("img").alt = analysis.original_name;
-  column.querySelector("strong").textContent = analysis.label_display;
-  const time = column.querySelector("time");
-  time.dateTime = analysis.created_at;
+  const time = el("time", { className: "text-body-secondary", attrs: { datetime: analysis.created_at } });
   showLocalTime(time);
-  $("recent").prepend(column);
+  const image = el("img", { className: "card-img-top recent-thumb", attrs: { src: analysis.image_url, alt: analysis.original_name } });
+  const body = el("div", {
+    className: "card-body p-2 small",
+    children: [el("strong", { text: analysis.label_display }), el("br"), time],
+  });
+  $("recent").prepend(el("div", { className: "col", children: [el("div", { className: "card h-100", children: [image, body] })] }));
 }
 
 let shown = null; // the analysis on screen
@@ -70,17 +52,12 @@ let shown = null; // the analysis on screen
 async function reportWrong(value) {
   const status = $("model-wrong-status");
   try {
-    const response = await fetch(root.dataset.modelWrongUrl.replace("/0/", `/${shown.id}/`), {
-      method: "POST",
-      body: JSON.stringify({ value }),
-      headers: { "X-CSRFToken": csrfToken(), "Content-Type": "application/json", Accept: "application/json" },
-      credentials: "same-origin",
-    });
-    const data = await response.json().catch(() => ({}));
-    status.className = `small mt-1 mb-0 ${response.ok ? "text-success" : "text-danger"}`;
-    status.textContent = response.ok ? strings.thanks_label : data.detail || strings.error;
-  } catch {
-    status.textContent = strings.error;
+    await apiFetch(root.dataset.modelWrongUrl.replace("/0/", `/${shown.id}/`), { method: "POST", json: { value } });
+    status.className = "small mt-1 mb-0 text-success";
+    status.textContent = strings.thanks_label;
+  } catch (error) {
+    status.className = "small mt-1 mb-0 text-danger";
+    status.textContent = error.detail || strings.error;
   }
 }
 
@@ -102,9 +79,9 @@ function render(analysis) {
   $("heatmap").src = analysis.explanation.heatmap_url;
   $("heatmap-caption").textContent = format(strings.heatmap_for, { what: localized(analysis.explanation.explained) });
   $("detail-model").textContent = `${analysis.model_version.name} v${analysis.model_version.version}`;
-  $("detail-decode").textContent = milliseconds(analysis.timings_ms.decode);
-  $("detail-inference").textContent = milliseconds(analysis.timings_ms.inference);
-  $("detail-total").textContent = milliseconds(analysis.timings_ms.total);
+  $("detail-decode").textContent = milliseconds(analysis.timings_ms.decode, strings.ms);
+  $("detail-inference").textContent = milliseconds(analysis.timings_ms.inference, strings.ms);
+  $("detail-total").textContent = milliseconds(analysis.timings_ms.total, strings.ms);
   $("result").classList.remove("d-none");
   addRecent(analysis);
 }
@@ -119,23 +96,10 @@ async function analyze(file) {
   $("preview").src = URL.createObjectURL(file);
   $("preview").classList.remove("d-none");
   $("progress").classList.remove("d-none");
-  const body = new FormData();
-  body.append("image", file);
   try {
-    const response = await fetch(root.dataset.apiUrl, {
-      method: "POST",
-      body,
-      headers: { "X-CSRFToken": csrfToken(), "Accept-Language": root.dataset.language, Accept: "application/json" },
-      credentials: "same-origin",
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      showError(data.detail || strings.error);
-      return;
-    }
-    render(data);
-  } catch {
-    showError(strings.error);
+    render(await apiFetch(root.dataset.apiUrl, { method: "POST", form: { image: file } }));
+  } catch (error) {
+    showError(error.detail || strings.error);
   } finally {
     $("progress").classList.add("d-none");
   }
