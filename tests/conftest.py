@@ -28,26 +28,29 @@ def fast_passwords(settings):
 @pytest.fixture(scope="session")
 def model_folder() -> Path:
     """The pretrained artifacts (`make test` prepares them first; built here if they are missing)."""
-    from ml_models import pretrained
-    from ml_models.artifacts import ArtifactError, Manifest
+    from ml_models.core.artifacts import ArtifactError, Manifest
+    from ml_models.core.contract import SignatureError, validate
+    from ml_models.networks import pretrained
 
     folder = pretrained.artifact_dir(django_settings.MODELS_DIR)
     try:
         Manifest.read(folder).verify(folder)
-    except ArtifactError:
+        validate(Manifest.read(folder).signature)
+    except (ArtifactError, SignatureError):
         pretrained.prepare(django_settings.MODELS_DIR)
     return folder
 
 
 @pytest.fixture
 def active_model(db, model_folder):
-    from ml_models.runtime import ActiveModel
+    """The pretrained version, registered: every class's (and the class-less) default."""
+    from ml_models import runtime
     from ml_models.services import register_version
 
-    ActiveModel.clear()
+    runtime.clear()
     version = register_version(folder=model_folder)
     yield version
-    ActiveModel.clear()
+    runtime.clear()
 
 
 @pytest.fixture(scope="session")
@@ -93,6 +96,36 @@ def make_user(db):
 @pytest.fixture
 def student(make_user):
     return make_user("ana")
+
+
+@pytest.fixture
+def join(db):
+    """join(user, classroom, role="student"): put someone in a class (and make it their current one)."""
+    from eduai import classes
+    from eduai.models import Membership
+
+    def join(user, classroom, role: str = "student"):
+        Membership.objects.update_or_create(classroom=classroom, user=user, defaults={"role": role})
+        user.__dict__.pop("_eduai_roles", None)
+        classes.set_current_class(user=user, classroom=classroom)
+        return classroom
+
+    return join
+
+
+@pytest.fixture
+def teacher(make_user):
+    return make_user("tere", "teacher")
+
+
+@pytest.fixture
+def classroom(db, teacher, student, join):
+    """A class taught by "tere" with the student "ana" in it (her current class)."""
+    from eduai import classes
+
+    classroom = classes.create_class(name="1º Bach A", teacher=teacher)
+    join(student, classroom)
+    return classroom
 
 
 @pytest.fixture

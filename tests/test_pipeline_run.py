@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ml_models.artifacts import ONNX_FILE, Manifest
-from ml_models.runtime import LoadedModel
+from ml_models.core.artifacts import ONNX_FILE, Manifest
+from ml_models.core.inference import ServedModel
+from tests.test_pipeline_training import halves
 from training.pipeline import train
 from training.pipeline.config import AugmentConfig, preset
 from training.pipeline.data import Example
-from training.pipeline.run import KERAS_WEIGHTS_FILE, STAGES, run_pipeline
-from tests.test_pipeline_training import halves
+from training.pipeline.run import CLASSIFIER_FILE, KERAS_WEIGHTS_FILE, STAGES, run_pipeline
 
 pytestmark = pytest.mark.tensorflow
 
@@ -25,16 +25,27 @@ def write_examples(folder, images, labels) -> list[Example]:
     return examples
 
 
+def neither_pictures(count: int, size: int = 48, seed: int = 7) -> np.ndarray:
+    """Pictures with no bright half: neither class (they calibrate the unusual threshold)."""
+    return np.random.RandomState(seed).randint(0, 90, (count, size, size, 3)).astype(np.uint8)
+
+
 @pytest.fixture(scope="module")
 def halves_examples(tmp_path_factory):
     return write_examples(tmp_path_factory.mktemp("halves"), *halves(120, size=48))
 
 
-def test_student_pipeline_trains_exports_and_serves(halves_examples, tmp_path):
-    config = preset("smoke", image_size=48, epochs=8, learning_rate=3e-3, cv_folds=3, class_names=("left", "right"),
+@pytest.fixture(scope="module")
+def neither_examples(tmp_path_factory):
+    return write_examples(tmp_path_factory.mktemp("neither"), neither_pictures(40), [-1] * 40)
+
+
+def test_student_pipeline_trains_exports_and_serves_one_graph(halves_examples, neither_examples, tmp_path):
+    config = preset("smoke", image_size=48, epochs=8, learning_rate=3e-3, cv_folds=3,
                     augment=AugmentConfig(flip=False, rotation=0, zoom=0.05, translation=0, contrast=0.1, brightness=0))
     stages, epochs = [], []
     result = run_pipeline(config, halves_examples, tmp_path / "out", name="student", version=1,
+                          others=neither_examples,
                           on_stage=lambda stage, progress: stages.append((stage, progress)),
                           on_epoch=lambda stage, epoch, row: epochs.append(epoch))
     assert [stage for stage, _ in stages] == list(STAGES)  # optimize runs even with nothing to add
@@ -48,12 +59,36 @@ def test_student_pipeline_trains_exports_and_serves(halves_examples, tmp_path):
     folder = tmp_path / "out"
     manifest = Manifest.read(folder)
     manifest.verify(folder)
-    assert set(manifest.files) == {ONNX_FILE, "classifier_head.npz", KERAS_WEIGHTS_FILE}
-    assert manifest.signature["class_names"] == ["left", "right"] and manifest.kind == "classifier"
-    served = LoadedModel.load(folder)
-    assert served.input_size == (48, 48)
-    images, labels = halves(10, size=48, seed=5)
-    assert (served.predict(images)["probabilities"].argmax(1) == labels).mean() >= 0.9
+    assert set(manifest.files) == {ONNX_FILE, CLASSIFIER_FILE, KERAS_WEIGHTS_FILE}
+    assert manifest.signature["class_names"] == ["cat", "dog"] and manifest.kind == "classifier"
+    served = ServedModel.load(folder)  # checksums and the model contract checked
+    assert served.input_size == (224, 224)  # the contract's input; the CNN resizes to 48 inside its graph
+    assert set(served.graph.output_names) == {"probabilities", "imagenet_probabilities", "embedding", "feature_maps",
+                                               "class_maps"}
+    pictures = [Image.fromarray(image) for image in halves(10, size=48, seed=5)[0]]
+    labels = halves(10, size=48, seed=5)[1]
+    verdicts, embeddings = served.verdicts(pictures)
+    assert np.mean([v.cat > 0.5 for v in verdicts] == (labels == 0)) >= 0.9 and embeddings.shape == (10, 128)
+    full = served.answer(pictures[0])  # one run of one graph: verdict, ImageNet tags and the class's own heatmap
+    assert full.cam.shape == (6, 6) and full.tags and {tag["source"] for tag in full.tags} == {"imagenet"}
+
+    unusual = manifest.signature["decision"]["unusual"]
+    assert unusual["output"] == "imagenet_probabilities" and not unusual["calibration"].get("inherited")
+    assert "test split" in unusual["calibration"]["split"] and unusual["calibration"]["date"]
+    counts = result.unusual["counts"]
+    assert counts["calibration"]["others"] >= 10 and counts["held_out"]["others"] > 0
+    assert counts["calibration"]["pets"] + counts["held_out"]["pets"] == 18  # the test split, cut in two by sha256
+    assert "held_out" in result.unusual, result.unusual
+    assert 0 <= result.unusual["held_out"]["balanced_accuracy"] <= 1
+
+
+def test_too_few_neither_pictures_keep_the_pretrained_threshold(halves_examples, neither_examples, tmp_path):
+    config = preset("smoke", image_size=32, epochs=1)
+    result = run_pipeline(config, halves_examples, tmp_path / "out", name="student", version=1,
+                          others=neither_examples[:3])
+    unusual = Manifest.read(tmp_path / "out").signature["decision"]["unusual"]
+    assert unusual["threshold"] == 0.932 and unusual["calibration"]["inherited"]
+    assert "neither" in unusual["calibration"]["reason"] and result.unusual["inherited"]
 
 
 def test_cancel_stops_before_anything_is_written(halves_examples, tmp_path):
@@ -65,9 +100,8 @@ def test_cancel_stops_before_anything_is_written(halves_examples, tmp_path):
 
 def test_a_class_without_images_is_a_clear_error(halves_examples, tmp_path):
     only_left = [example for example in halves_examples if example.label == 0]
-    with pytest.raises(ValueError, match="no labelled images for: right"):
-        run_pipeline(preset("smoke", image_size=48, class_names=("left", "right")), only_left, tmp_path, name="x",
-                     version=1)
+    with pytest.raises(ValueError, match="no labelled images for: dog"):
+        run_pipeline(preset("smoke", image_size=48), only_left, tmp_path, name="x", version=1)
 
 
 def test_transfer_pipeline_fine_tunes_lite0(tmp_path):
@@ -83,31 +117,39 @@ def test_transfer_pipeline_fine_tunes_lite0(tmp_path):
             images.append(np.asarray(Image.fromarray(picture[top:top + 250, left:left + 250]).resize((224, 224))))
             labels.append(label)
     examples = write_examples(tmp_path, np.stack(images), labels)
-    config = preset("lite0-finetune", class_names=("chelsea", "coffee"), epochs=2, fine_tune_epochs=1, quantize=False,
+    config = preset("lite0-finetune", epochs=2, fine_tune_epochs=1, quantize=False,  # chelsea = cat, coffee = dog
                     batch_size=8, cv_folds=2, validation_fraction=0.2, test_fraction=0.2)
     result = run_pipeline(config, examples, tmp_path / "out", name="lite0-ft", version=1)
     assert [row["stage"] for row in result.history][-1] == "fine_tune"
     assert {row["stage"] for row in result.history} == {"head", "fine_tune"}
-    assert result.cross_validation["what"].startswith("logistic-regression head")
+    assert result.cross_validation["method"] == "head_on_embeddings"
     assert result.test_metrics["accuracy"] == 1.0
-    assert result.parity["passed"]
+    assert result.parity["passed"] and result.parity["outputs"] == ["probabilities", "imagenet_probabilities"]
+    # the stages fine-tuning left alone are shared with the ImageNet branch, the tuned top is not
+    served = ServedModel.load(tmp_path / "out")
+    chelsea = Image.fromarray(pictures[0])
+    imagenet = served.predict(served.inputs([chelsea]), ["imagenet_probabilities"])["imagenet_probabilities"][0]
+    assert 281 <= int(imagenet.argmax()) <= 285  # still the pretrained network's answer: a cat breed
+    assert served.answer(chelsea).tags[0]["tag"] == "cat"
 
 
 def test_pruned_and_quantized_artifacts_are_measured_alike(halves_examples, tmp_path):
     config = preset("smoke", image_size=48, epochs=8, learning_rate=3e-3, quantize=True, prune_sparsity=0.5,
-                    prune_epochs=2, class_names=("left", "right"),
+                    prune_epochs=2,
                     augment=AugmentConfig(flip=False, rotation=0, zoom=0, translation=0, contrast=0, brightness=0))
     result = run_pipeline(config, halves_examples, tmp_path / "out", name="small", version=1)
-    rows = {row["artifact"]: row for row in result.artifacts}
-    assert set(rows) == {"Keras", "ONNX", "ONNX INT8", "TFLite fp32", "TFLite dynamic-range int8 weights",
-                         "TFLite int8", "ONNX pruned 50%"}
+    rows = {row["kind"]: row for row in result.artifacts}
+    assert set(rows) == {"keras", "onnx", "onnx_served", "onnx_int8", "tflite_float", "tflite_dynamic",
+                         "tflite_int8", "onnx_pruned"}
     for row in rows.values():
         assert row["size_bytes"] > 0 and row["latency_p50_ms"] > 0 and 0 <= row["accuracy"] <= 1
         assert (tmp_path / "out" / row["file"]).exists()
-    assert rows["TFLite int8"]["size_bytes"] < rows["TFLite fp32"]["size_bytes"]
-    assert rows["ONNX INT8"]["accuracy"] >= rows["ONNX"]["accuracy"] - 0.15
+    assert rows["tflite_int8"]["size_bytes"] < rows["tflite_float"]["size_bytes"]
+    assert rows["onnx_int8"]["accuracy"] >= rows["onnx"]["accuracy"] - 0.15
+    assert rows["onnx_served"]["accuracy"] == rows["onnx"]["accuracy"]  # the same classifier, plus ImageNet outputs
+    assert rows["onnx_served"]["size_bytes"] > rows["onnx"]["size_bytes"]
     assert abs(result.pruning["measured_sparsity"] - 0.5) < 0.05
-    assert rows["ONNX pruned 50%"]["compressed_size_bytes"] < rows["ONNX"]["compressed_size_bytes"]
+    assert rows["onnx_pruned"]["compressed_size_bytes"] < rows["onnx"]["compressed_size_bytes"]
     manifest = Manifest.read(tmp_path / "out")
     manifest.verify(tmp_path / "out")
     assert {row["file"] for row in result.artifacts} <= set(manifest.files)

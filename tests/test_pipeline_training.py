@@ -2,6 +2,8 @@
 import numpy as np
 import pytest
 
+from ml_models.networks import lite0
+from ml_models.networks.student_cnn import build_student_cnn
 from training.pipeline import cv, evaluate, models, train
 from training.pipeline.data import make_dataset
 
@@ -20,12 +22,13 @@ def halves(count: int, size: int = 32, seed: int = 0) -> tuple[np.ndarray, np.nd
 
 @pytest.fixture(scope="module")
 def task():
-    return halves(160), halves(40, seed=1)
+    """Pictures at the contract's 224x224 input; the CNN works at 32x32 inside its graph."""
+    return halves(160, size=224), halves(40, size=224, seed=1)
 
 
 def test_student_cnn_follows_the_serving_contract():
-    model = models.build_student_cnn(3, 64, dropout=0.2, l2=1e-4)
-    outputs = model(np.zeros((2, 64, 64, 3), np.uint8))
+    model = build_student_cnn(3, 64, dropout=0.2, l2=1e-4)
+    outputs = model(np.zeros((2, 224, 224, 3), np.uint8))  # every version takes 224x224; it resizes inside
     assert outputs["probabilities"].shape == (2, 3)
     assert outputs["embedding"].shape == (2, 128)
     assert outputs["feature_maps"].shape == (2, 8, 8, 128)
@@ -34,7 +37,7 @@ def test_student_cnn_follows_the_serving_contract():
 
 def test_student_cnn_learns_and_reports_every_epoch(task):
     (images, labels), (val_images, val_labels) = task
-    model = models.build_student_cnn(2, 32)
+    model = build_student_cnn(2, 32)
     train.compile_model(model, 3e-3)
     history, seen = train.History(), []
     train.fit(model, make_dataset(images, labels, batch_size=16, shuffle=True),
@@ -43,14 +46,14 @@ def test_student_cnn_learns_and_reports_every_epoch(task):
     assert seen == [("train", 1), ("train", 2), ("train", 3), ("train", 4)]
     assert set(history.rows[-1]) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
     probabilities = model.predict(val_images, verbose=0)["probabilities"]
-    report = evaluate.classification_metrics(val_labels, probabilities, ["left", "right"])
+    report = evaluate.classification_metrics(val_labels, probabilities, ["cat", "dog"])
     assert report["accuracy"] > 0.9 and report["roc_auc"] > 0.95
     assert sum(map(sum, report["confusion_matrix"])) == 40
 
 
 def test_training_stops_when_cancelled(task):
     (images, labels), _ = task
-    model = models.build_student_cnn(2, 32)
+    model = build_student_cnn(2, 32)
     train.compile_model(model, 1e-3)
     history = train.History()
     with pytest.raises(train.Cancelled):
@@ -60,15 +63,13 @@ def test_training_stops_when_cancelled(task):
 
 
 def test_transfer_model_starts_from_imagenet_with_a_frozen_backbone():
-    from ml_models import lite0
-
     model = models.build_transfer_model(2, dropout=0.2)
     reference = lite0.load_pretrained()
     np.testing.assert_array_equal(model.get_layer("block15_project_conv").get_weights()[0],
                                   reference.get_layer("block15_project_conv").get_weights()[0])
     assert model.get_layer("logits").get_weights()[0].shape == (1280, 2)
     assert [w.name for w in model.trainable_weights] == [w.name for w in model.get_layer("logits").weights]
-    unfrozen = models.set_trainable_top(model, 0.2)
+    unfrozen = lite0.set_trainable_top(model, 0.2)
     assert model.get_layer("block15_project_conv").trainable and model.get_layer("head_conv").trainable
     assert not model.get_layer("block10_project_conv").trainable
     assert not model.get_layer("block15_project_bn").trainable  # BatchNorm stays frozen

@@ -7,8 +7,9 @@ between cats/dogs and pictures that are neither, here on the class's own photos:
 - cats and dogs from the test split (never used to fit or to stop training) and
 - the class's pictures settled as "neither" (never used by training at all),
 
-each cut in two by sha256 (0-7 calibrates, 8-f reports), so the threshold is reported on pictures
-it was not chosen on. With too few "neither" pictures the version keeps the pretrained version's
+each cut in two by the last hex digit of their sha256 (0-7 calibrates, 8-f reports; the test split
+itself holds the lowest hashes, so its leading digits would not cut it), so the threshold is
+reported on pictures it was not chosen on. With too few "neither" pictures the version keeps the pretrained version's
 threshold, and its signature says so.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from ml_models.core import answer, calibration
 
 MIN_OTHERS = 10  # "neither" pictures in the calibration half needed to choose a threshold of our own
+LAST_DIGIT = -1
 
 
 def unusual_scores(outputs: dict[str, np.ndarray], signature: dict) -> np.ndarray:
@@ -30,14 +32,14 @@ def calibrate_unusual(*, pet_scores: np.ndarray, pet_keys: list[str], other_scor
                       other_keys: list[str], inherited: dict) -> tuple[dict, dict]:
     """(unusual rule for the signature, report for the metrics) from scores of test-split cats and dogs
     and of the class's "neither" pictures, with their sha256 keys; `inherited` is the pretrained rule."""
-    pet_cal = np.array([calibration.in_calibration_split(key) for key in pet_keys], dtype=bool)
-    other_cal = np.array([calibration.in_calibration_split(key) for key in other_keys], dtype=bool)
+    pet_cal = np.array([calibration.in_calibration_split(key, position=LAST_DIGIT) for key in pet_keys], dtype=bool)
+    other_cal = np.array([calibration.in_calibration_split(key, position=LAST_DIGIT) for key in other_keys], dtype=bool)
     counts = {"calibration": {"pets": int(pet_cal.sum()), "others": int(other_cal.sum())},
               "held_out": {"pets": int((~pet_cal).sum()), "others": int((~other_cal).sum())}}
     if counts["calibration"]["others"] < MIN_OTHERS or counts["calibration"]["pets"] < 1:
         rule = {**inherited, "calibration": {**inherited["calibration"], "inherited": True, "reason": (
             f"the class has {counts['calibration']['others']} pictures labelled neither in the calibration half "
-            f"(sha256 0-7); {MIN_OTHERS} are needed to choose a threshold of its own")}}
+            f"(sha256 ending in 0-7); {MIN_OTHERS} are needed to choose a threshold of its own")}}
         report = {"threshold": rule["threshold"], "inherited": True, "counts": counts}
         if counts["held_out"]["others"] and counts["held_out"]["pets"]:
             report["held_out"] = _metrics(pet_scores[~pet_cal], other_scores[~other_cal], rule["threshold"])
@@ -47,7 +49,7 @@ def calibrate_unusual(*, pet_scores: np.ndarray, pet_keys: list[str], other_scor
     threshold = calibration.choose_threshold(scores, positive)
     rule = {**inherited, "threshold": threshold, "calibration": {
         "method": "maximum balanced accuracy (cats and dogs against pictures that are neither)",
-        "split": (f"the class's photos whose sha256 starts with 0-7: {counts['calibration']['pets']} cats and dogs "
+        "split": (f"the class's photos whose sha256 ends in 0-7: {counts['calibration']['pets']} cats and dogs "
                   f"of the test split, {counts['calibration']['others']} pictures labelled neither"),
         "date": date.today().isoformat(),
     }}
@@ -56,7 +58,7 @@ def calibrate_unusual(*, pet_scores: np.ndarray, pet_keys: list[str], other_scor
     if counts["held_out"]["others"] and counts["held_out"]["pets"]:
         report["held_out"] = _metrics(pet_scores[~pet_cal], other_scores[~other_cal], threshold)
         rule["calibration"]["held_out"] = (
-            f"sha256 8-f: {report['held_out']['false_flags']:.1%} of {counts['held_out']['pets']} cats and dogs "
+            f"sha256 ending in 8-f: {report['held_out']['false_flags']:.1%} of {counts['held_out']['pets']} cats and dogs "
             f"flagged, {report['held_out']['caught']:.1%} of {counts['held_out']['others']} others caught")
     return rule, report
 

@@ -56,8 +56,9 @@ class TrainingConfig:
         problems = []
         if self.family not in FAMILIES:
             problems.append(f"family must be one of {', '.join(FAMILIES)}")
-        if len(self.class_names) < 2 or len(set(self.class_names)) != len(self.class_names):
-            problems.append("class_names needs at least two different names")
+        if len(set(self.class_names)) != len(self.class_names) or not {"cat", "dog"} <= set(self.class_names):
+            # the version answers cat, dog or unusual (the model contract), so those two are its classes
+            problems.append("class_names must hold cat and dog, each once")
         if self.family == "lite0_transfer" and self.image_size != 224:
             problems.append("lite0_transfer works on 224x224 images")
         if not 32 <= self.image_size <= 512:

@@ -23,7 +23,7 @@ import tf_keras as keras  # noqa: E402
 from ml_models.core import contract  # noqa: E402
 from ml_models.core.artifacts import ONNX_FILE, ArtifactError, Manifest, sha256_of  # noqa: E402
 from ml_models.core.inference import OnnxModel  # noqa: E402
-from ml_models.networks import pretrained, serving  # noqa: E402
+from ml_models.networks import lite0, pretrained, serving  # noqa: E402
 from ml_models.networks.export import check_parity, export_onnx  # noqa: E402
 from training.pipeline import cv, evaluate, models, prune, quantize, train  # noqa: E402
 from training.pipeline.augment import build_augmentation  # noqa: E402
@@ -117,7 +117,7 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
               epochs=config.epochs, patience=config.patience, history=history, on_epoch=on_epoch,
               should_stop=should_stop)
     if config.family == "lite0_transfer" and config.fine_tune_epochs and config.fine_tune_fraction:
-        models.set_trainable_top(model, config.fine_tune_fraction)
+        lite0.set_trainable_top(model, config.fine_tune_fraction)
         train.compile_model(model, config.fine_tune_learning_rate)  # recompile: trainable weights changed
         train.fit(model, train_data, val_data, stage="fine_tune", epochs=config.fine_tune_epochs,
                   patience=config.patience, history=history, on_epoch=on_epoch, should_stop=should_stop)
@@ -205,7 +205,7 @@ def _optimized_artifacts(config, model, folder: Path, train_images, train_data, 
     if config.prune_sparsity:
         if config.family == "lite0_transfer":
             # frozen layers would be zeroed with no chance to recover: let every weight adapt (BatchNorm stays frozen)
-            models.set_trainable_top(model, 1.0)
+            lite0.set_trainable_top(model, 1.0)
         steps = int(train_data.cardinality()) * config.prune_epochs
         # masks are updated every 10 steps on real datasets, more often on tiny ones so the schedule fits
         schedule = prune.PruningConfig(target_sparsity=config.prune_sparsity, schedule=config.prune_schedule,
