@@ -1,5 +1,5 @@
-"""Activation, rollback and hot swap: a trained classifier goes live without a restart, and a broken
-one never does."""
+"""Activation, rollback and hot swap, per class: a class's trained classifier goes live without a
+restart while other classes keep theirs, and a broken one never does."""
 import shutil
 import threading
 
@@ -9,12 +9,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from PIL import Image
 
+from eduai import classes
 from eduai.errors import AppError
-from ml_models import pretrained
-from ml_models.artifacts import ONNX_FILE
+from ml_models import runtime
+from ml_models.core.artifacts import ONNX_FILE, Manifest
 from ml_models.models import Activation, ModelVersion
-from ml_models.runtime import ActiveModel, ImageNetModel
-from ml_models.services import activate_version, register_version, rollback
+from ml_models.networks import pretrained
+from ml_models.selectors import serving_version
+from ml_models.services import activate_version, can_delete, register_version, rollback
 from tests import images
 from tests.test_pipeline_run import write_examples
 from tests.test_pipeline_training import halves
@@ -23,136 +25,170 @@ pytestmark = pytest.mark.tensorflow
 
 
 @pytest.fixture(scope="module")
-def trained_folders(tmp_path_factory):
-    """Two tiny classifiers (cat = left half bright, dog = right half), trained once for the module."""
+def trained_folder(tmp_path_factory):
+    """A tiny classifier (cat = left half bright, dog = right half), trained once for the module."""
     from training.pipeline.config import AugmentConfig, preset
     from training.pipeline.run import run_pipeline
 
-    root = tmp_path_factory.mktemp("trained")
+    folder = tmp_path_factory.mktemp("trained") / "halves" / "1"
     examples = write_examples(tmp_path_factory.mktemp("photos"), *halves(100, size=48))
-    folders = {}
-    for name, class_names in (("halves", ("cat", "dog")), ("wrong-classes", ("left", "right"))):
-        folders[name] = root / name / "1"
-        no_flips = AugmentConfig(flip=False, rotation=0, zoom=0, translation=0)  # flips would swap the classes
-        run_pipeline(preset("smoke", image_size=48, epochs=8, learning_rate=3e-3, class_names=class_names,
-                            augment=no_flips), examples,
-                     folders[name], name=name, version=1)
-    return folders
+    no_flips = AugmentConfig(flip=False, rotation=0, zoom=0, translation=0)  # flips would swap the classes
+    run_pipeline(preset("smoke", image_size=48, epochs=8, learning_rate=3e-3, augment=no_flips), examples, folder,
+                 name="halves", version=1)
+    return folder
 
 
 @pytest.fixture
-def models_dir(settings, tmp_path, model_folder, trained_folders):
+def models_dir(settings, tmp_path, model_folder, trained_folder):
     settings.MODELS_DIR = tmp_path / "models"
     shutil.copytree(model_folder, pretrained.artifact_dir(settings.MODELS_DIR))
-    for name, folder in trained_folders.items():
-        shutil.copytree(folder, settings.MODELS_DIR / name / "1")
-    ActiveModel.clear()
-    ImageNetModel.clear()
+    shutil.copytree(trained_folder, settings.MODELS_DIR / "halves" / "1")
+    runtime.clear()
     yield settings.MODELS_DIR
-    ActiveModel.clear()
-    ImageNetModel.clear()
+    runtime.clear()
 
 
 @pytest.fixture
-def versions(db, models_dir):
+def other_class(make_user, join):
+    return classes.create_class(name="2º Bach B", teacher=make_user("olga", "teacher"))
+
+
+@pytest.fixture
+def versions(db, models_dir, classroom):
     imagenet = register_version(folder=pretrained.artifact_dir(models_dir))
-    halves_version = register_version(folder=models_dir / "halves" / "1", activate_if_none_active=False)
-    return imagenet, halves_version
+    trained = register_version(folder=models_dir / "halves" / "1", classroom=classroom)
+    return imagenet, trained
 
 
-def upload(api, content):
-    return api.post("/api/v1/analyses/", {"image": SimpleUploadedFile("p.png", content)}, format="multipart")
+@pytest.fixture
+def admin(make_user):
+    return make_user("root", "admin")
 
 
-def test_activated_classifier_answers_at_once_and_rollback_restores(api, versions, make_user):
-    imagenet, classifier = versions
-    admin = make_user("root", "admin")
-    activate_version(version=classifier, user=admin)
-    left_bright = images.encode(Image.fromarray(halves(2, size=48, seed=9)[0][0]), "PNG")
-    body = upload(api, left_bright).json()
-    assert body["model_version"]["name"] == "halves"
+def upload(api, content, **fields):
+    return api.post("/api/v1/analyses/", {"image": SimpleUploadedFile("p.png", content), **fields}, format="multipart")
+
+
+LEFT_BRIGHT = images.encode(Image.fromarray(halves(2, size=48, seed=9)[0][0]), "PNG")
+
+
+def test_activated_classifier_answers_for_its_class_only_and_rollback_restores(api, versions, admin, classroom,
+                                                                               other_class, student, join):
+    imagenet, trained = versions
+    activate_version(version=trained, classroom=classroom, user=admin)
+    body = upload(api, LEFT_BRIGHT).json()  # ana's current class is `classroom`
+    assert body["model_version"]["name"] == "halves" and body["class"] == classroom.pk
     assert body["label"] in {"cat", "unusual"} and body["probabilities"]["cat"] > 0.5  # left half bright = "cat"
-    assert np.array(body["explanation"]["grid"]).shape == (6, 6)  # the classifier's own 6x6 feature maps
-    assert body["tags"]  # tags still come from the ImageNet network
-    assert Activation.objects.get().previous == imagenet
+    assert np.array(body["explanation"]["grid"]).shape == (6, 6)  # the classifier's own 6x6 class maps
+    assert body["tags"] and {tag["source"] for tag in body["tags"]} == {"imagenet"}  # from the same graph
+    activation = Activation.objects.get()
+    assert (activation.classroom, activation.version, activation.previous) == (classroom, trained, imagenet)
 
-    assert rollback(user=admin) == imagenet
-    assert upload(api, left_bright).json()["model_version"]["name"] == "lite0-imagenet"
+    join(student, other_class)  # the other class still answers with the pretrained default
+    assert upload(api, LEFT_BRIGHT, **{"class": other_class.pk}).json()["model_version"]["name"] == "lite0-imagenet"
+    assert upload(api, LEFT_BRIGHT, **{"class": classroom.pk}).json()["model_version"]["name"] == "halves"
+
+    assert rollback(classroom=classroom, user=admin) == imagenet
+    assert upload(api, LEFT_BRIGHT, **{"class": classroom.pk}).json()["model_version"]["name"] == "lite0-imagenet"
     assert Activation.objects.first().is_rollback
 
 
-def test_damaged_artifact_is_refused_and_the_previous_version_keeps_serving(api, versions, models_dir):
-    imagenet, classifier = versions
+def test_a_version_trained_for_another_class_cannot_serve_this_one(versions, other_class, admin):
+    _, trained = versions
+    with pytest.raises(AppError, match="otra clase") as refused:
+        activate_version(version=trained, classroom=other_class, user=admin)
+    assert refused.value.status == 409 and serving_version(classroom=other_class).name == "lite0-imagenet"
+
+
+def test_damaged_artifact_is_refused_and_the_previous_version_keeps_serving(api, versions, models_dir, classroom):
+    imagenet, trained = versions
     with open(models_dir / "halves" / "1" / ONNX_FILE, "r+b") as onnx:
         onnx.seek(100)
         onnx.write(b"broken")
     with pytest.raises(AppError, match="dañados"):
-        activate_version(version=classifier)
-    assert ModelVersion.objects.get(is_active=True) == imagenet
+        activate_version(version=trained, classroom=classroom)
+    assert serving_version(classroom=classroom) == imagenet and not Activation.objects.exists()
     assert upload(api, images.jpeg()).status_code == 201
 
 
-def test_failed_parity_or_wrong_classes_cannot_be_activated(versions, models_dir):
-    _, classifier = versions
-    classifier.metrics = {**classifier.metrics, "parity": {**classifier.metrics["parity"], "passed": False}}
-    classifier.save()
+def test_failed_parity_or_an_export_older_than_the_contract_cannot_be_activated(versions, models_dir, classroom):
+    _, trained = versions
+    trained.metrics = {**trained.metrics, "parity": {**trained.metrics["parity"], "passed": False}}
+    trained.save()
     with pytest.raises(AppError, match="paridad"):
-        activate_version(version=classifier)
-    wrong = register_version(folder=models_dir / "wrong-classes" / "1", activate_if_none_active=False)
-    with pytest.raises(AppError, match="cat"):
-        activate_version(version=wrong)
-    assert not ModelVersion.objects.get(pk=wrong.pk).is_active
+        activate_version(version=trained, classroom=classroom)
+    folder = models_dir / "halves" / "2"
+    shutil.copytree(models_dir / "halves" / "1", folder)
+    manifest = Manifest.read(folder)
+    old_signature = {key: value for key, value in manifest.signature.items() if key != "schema"}
+    Manifest(**{**manifest.__dict__, "version": 2, "signature": old_signature}).write(folder)
+    old = register_version(folder=folder, classroom=classroom)
+    with pytest.raises(AppError, match="formato antiguo"):
+        activate_version(version=old, classroom=classroom)
+    assert serving_version(classroom=classroom).name == "lite0-imagenet"
 
 
-def test_nothing_to_roll_back_to(versions):
-    with pytest.raises(AppError):
-        rollback()
+def test_nothing_to_roll_back_to(versions, classroom):
+    with pytest.raises(AppError) as refused:
+        rollback(classroom=classroom)
+    assert refused.value.code == "rollback_refused"
 
 
-def test_process_keeps_serving_when_the_new_version_breaks_after_activation(versions, models_dir, caplog):
-    imagenet, classifier = versions
-    assert ActiveModel.get().name == "lite0-imagenet"
+def test_versions_that_served_or_were_trained_cannot_be_deleted(versions, classroom, admin):
+    imagenet, trained = versions
+    assert can_delete(trained)  # not served yet, no run: an orphan export may go
+    activate_version(version=trained, classroom=classroom, user=admin)
+    assert not can_delete(trained) and not can_delete(imagenet)  # active now / was active before
+
+
+def test_the_process_keeps_serving_the_class_when_its_new_version_breaks_after_activation(versions, models_dir,
+                                                                                         classroom, caplog):
+    imagenet, trained = versions
+    assert runtime.model_for(classroom).name == "lite0-imagenet"
     (models_dir / "halves" / "1" / ONNX_FILE).write_bytes(b"gone")
-    ModelVersion.objects.filter(pk=imagenet.pk).update(is_active=False)
-    ModelVersion.objects.filter(pk=classifier.pk).update(is_active=True)  # as if another process activated it
-    assert ActiveModel.get().name == "lite0-imagenet"
+    type(classroom).objects.filter(pk=classroom.pk).update(active_version=trained)  # as if another process did it
+    assert runtime.model_for(classroom).name == "lite0-imagenet"
     assert [record.levelname for record in caplog.records] == ["ERROR"]  # the failed load, said once
-    assert ActiveModel.get().name == "lite0-imagenet"
+    assert runtime.model_for(classroom).name == "lite0-imagenet"
     assert len(caplog.records) == 1  # not loaded (and logged) again on every request
 
 
-def test_hot_swap_under_concurrent_requests_fails_none(transactional_db, models_dir):
-    from classifier.services import predict
-
+def test_hot_swap_per_class_under_concurrent_requests_fails_none(transactional_db, models_dir, make_user):
+    """Four request loops over two classes while one class's version is swapped six times: no request
+    fails, the swapping class is served by both versions, the other class only by its own."""
+    teacher = make_user("tere", "teacher")
+    swapping, steady = (classes.create_class(name=name, teacher=teacher) for name in ("A", "B"))
     imagenet = register_version(folder=pretrained.artifact_dir(models_dir))
-    classifier = register_version(folder=models_dir / "halves" / "1", activate_if_none_active=False)
+    trained = register_version(folder=models_dir / "halves" / "1", classroom=swapping)
     picture = Image.fromarray(halves(1, size=64)[0][0])
-    served, failures, stop = set(), [], threading.Event()
+    served = {swapping.pk: set(), steady.pk: set()}
+    failures, stop = [], threading.Event()
 
-    def serve():
+    def serve(classroom):
         try:
             while not stop.is_set():
                 try:
-                    model = ActiveModel.get()
-                    predict(model, picture)
-                    served.add(model.name)
+                    model = runtime.model_for(classroom)
+                    model.answer(picture)
+                    served[classroom.pk].add(model.name)
                 except Exception as error:  # noqa: BLE001 - every failure is a failed request
                     failures.append(error)
         finally:
             connection.close()
 
-    ActiveModel.get()  # the process has served before the swap begins
-    workers = [threading.Thread(target=serve) for _ in range(4)]
-    for worker in workers:
-        worker.start()
+    runtime.model_for(swapping)  # the process has served before the swap begins
+    loops = [threading.Thread(target=serve, args=(classroom,)) for classroom in (swapping, swapping, steady, steady)]
+    for loop in loops:
+        loop.start()
     try:
-        for version in [classifier, imagenet] * 3:
-            activate_version(version=version)
-            while ActiveModel._current is None or ActiveModel._current.version_id != version.pk:
+        for version in [trained, imagenet] * 3:
+            activate_version(version=version, classroom=swapping)
+            while runtime._last_served.get(swapping.pk) != version.pk:  # noqa: SLF001 - wait until a loop served it
                 stop.wait(0.01)
     finally:
         stop.set()
-        for worker in workers:
-            worker.join()
+        for loop in loops:
+            loop.join()
     assert failures == []
-    assert served == {"lite0-imagenet", "halves"}
+    assert served == {swapping.pk: {"lite0-imagenet", "halves"}, steady.pk: {"lite0-imagenet"}}
+    assert set(runtime.sessions.cached_ids()) == {imagenet.pk, trained.pk}
