@@ -32,6 +32,9 @@ def analyze_page(request):
             "tags_disagree": _("The ImageNet network behind the tags leans towards “%(group)s”; the answer above "
                                "comes from %(model)s."),
             "deleted": _("Deleted."),
+            "share_error": _("It could not be shared. Try again."),
+            "cam": _("The heatmap is a Class Activation Map: the model's last feature maps (%(rows)s × %(columns)s "
+                     "cells) weighted by the final layer's weights for the answer."),
             "confirm_delete": _("Delete this analysis? If you shared the photo into a class, the class keeps it."),
         },
     })

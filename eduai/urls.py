@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
@@ -41,7 +41,8 @@ classes_pages = ([
     path("", classes_views.ClassesPage.as_view(), name="list"),
     path("current/", classes_views.choose_class, name="choose"),
     path("<int:class_id>/", classes_views.ClassDetailPage.as_view(), name="detail"),
-    path("<int:class_id>/<str:action>/", classes_views.ClassAction.as_view(), name="action"),
+    re_path(r"^(?P<class_id>[0-9]+)/(?P<action>new-code|rename|make-teacher|make-student|remove)/$",
+            classes_views.ClassAction.as_view(), name="action"),
 ], "classes")
 
 urlpatterns = [

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -9,6 +10,36 @@ from eduai import policies
 from eduai.class_scope import ClassPage
 from eduai.errors import AppError, not_found
 from ml_models import selectors, services
+from ml_models.core.artifacts import ONNX_FILE
+from ml_models.core.contract import SCHEMA
+
+ARTIFACT_NAMES = {  # by the `kind` the training pipeline gives each exported file
+    "keras": gettext_lazy("Keras (float)"), "onnx": gettext_lazy("ONNX (float)"),
+    "onnx_served": gettext_lazy("ONNX served (float, with the ImageNet outputs for tags)"),
+    "onnx_int8": gettext_lazy("ONNX INT8"), "tflite_float": gettext_lazy("TFLite (float)"),
+    "tflite_dynamic": gettext_lazy("TFLite, INT8 weights (dynamic range)"), "tflite_int8": gettext_lazy("TFLite INT8"),
+    "onnx_pruned": gettext_lazy("ONNX pruned (%(percent)s of the weights at zero)"),
+}
+
+
+def artifact_label(row: dict) -> str:
+    from django.utils.formats import number_format
+
+    name = ARTIFACT_NAMES.get(row.get("kind"))
+    if name is None:
+        return row.get("artifact", row.get("file", ""))
+    return str(name) % {"percent": f"{number_format(100 * row.get('sparsity', 0), 0)} %"}
+
+
+def version_rows(versions, serving) -> list[dict]:
+    """What the models page shows of each version: files with names in the page's language."""
+    rows = []
+    for version in versions:
+        artifacts = (version.metrics or {}).get("artifacts") or [{"kind": "onnx_served", "file": ONNX_FILE}]
+        rows.append({"version": version, "active": serving is not None and version.pk == serving.pk,
+                     "servable": (version.signature or {}).get("schema") == SCHEMA,
+                     "files": [(row["file"], artifact_label(row)) for row in artifacts]})
+    return rows
 
 
 class ModelsPage(ClassPage, TemplateView):
@@ -17,10 +48,11 @@ class ModelsPage(ClassPage, TemplateView):
     template_name = "ml_models/models.html"
 
     def get_context_data(self, **kwargs):
+        serving = selectors.serving_version(classroom=self.classroom)
         return {
             **super().get_context_data(**kwargs),
-            "versions": selectors.versions_for(self.classroom),
-            "serving": selectors.serving_version(classroom=self.classroom),
+            "rows": version_rows(selectors.versions_for(self.classroom), serving),
+            "serving": serving,
             "can_activate": policies.can_manage_models(self.request.user),
             "activations": selectors.activations_of(self.classroom),
         }

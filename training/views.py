@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -9,11 +10,16 @@ from classifier.selectors import analyses_of
 from eduai import jobs
 from eduai.class_scope import ClassPage, ClassTeacherPage
 from eduai.errors import AppError
+from ml_models.views import ARTIFACT_NAMES
 from training import services
 from training.api import runs_of
 from training.forms import StartRunForm
 from training.pipeline.config import AugmentConfig
 from training.serializers import RunOutput
+
+
+FAMILY_NAMES = {"lite0_transfer": gettext_lazy("transfer learning on EfficientNet-Lite0"),
+                "student_cnn": gettext_lazy("small CNN trained from scratch")}
 
 
 class RunsPage(ClassPage, TemplateView):
@@ -25,7 +31,7 @@ class RunsPage(ClassPage, TemplateView):
         # the list shows settings, status and results: the dataset snapshot, curves and log stay in the database
         runs = runs_of(self.classroom).defer("dataset", "history", "log")[:50]
         return {**super().get_context_data(**kwargs), "runs": runs, "worker_alive": jobs.worker_alive(),
-                "form": kwargs.get("form") or (StartRunForm() if self.teaching else None)}
+                "families": FAMILY_NAMES, "form": kwargs.get("form") or (StartRunForm() if self.teaching else None)}
 
     def post(self, request, class_id: int):
         if not self.teaching:
@@ -51,6 +57,7 @@ class RunPage(ClassPage, TemplateView):
             **super().get_context_data(**kwargs),
             "run": run,
             "run_data": RunOutput(run).data,
+            "family": FAMILY_NAMES.get(run.config.get("family"), run.config.get("family")),
             "can_cancel": self.teaching and not run.job.is_finished,
             "js_strings": run_strings(),
         }
@@ -66,13 +73,7 @@ def run_strings() -> dict:
         "classes": {"cat": _("cat"), "dog": _("dog"), "neither": _("neither")},
         "cv": {"head_on_embeddings": _("a logistic-regression head on the frozen EfficientNet-Lite0 embeddings"),
                "student_from_scratch": _("the small CNN trained from scratch on each fold (no augmentation)")},
-        "artifacts": {
-            "keras": _("Keras (float)"), "onnx": _("ONNX (float)"),
-            "onnx_served": _("ONNX served (float, with the ImageNet outputs for tags)"),
-            "onnx_int8": _("ONNX INT8"), "tflite_float": _("TFLite (float)"),
-            "tflite_dynamic": _("TFLite, INT8 weights (dynamic range)"), "tflite_int8": _("TFLite INT8"),
-            "onnx_pruned": _("ONNX pruned (%(percent)s of the weights at zero)"),
-        },
+        "artifacts": {kind: str(name) for kind, name in ARTIFACT_NAMES.items()},
         "unusual_own": _("Unusual threshold %(threshold)s, chosen on this class's photos; on the held-out half it "
                          "flags %(false_flags)s of the cats and dogs and catches %(caught)s of the others."),
         "unusual_inherited": _("Unusual threshold %(threshold)s, kept from the pretrained model: the class has too "

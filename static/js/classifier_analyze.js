@@ -21,6 +21,56 @@ function setBar(name, value) {
   $(`value-${name}`).textContent = percent(value);
 }
 
+// When the ImageNet network behind the tags leans elsewhere than the answer, say so (and why).
+function renderTagsNote(analysis) {
+  const note = $("tags-note");
+  const top = analysis.tags.filter((tag) => tag.kind === "group").sort((a, b) => b.confidence - a.confidence)[0];
+  note.classList.toggle("d-none", analysis.tags_agree || !top);
+  if (!analysis.tags_agree && top) {
+    note.textContent = format(strings.tags_disagree, {
+      group: localized(top), model: `${analysis.model_version.name} v${analysis.model_version.version}`,
+    });
+  }
+}
+
+function renderSharing(analysis) {
+  const button = $("share-button");
+  if (!button) return;
+  const classId = Number(root.dataset.classId);
+  const shared = analysis.shared_into.includes(classId);
+  button.disabled = shared;
+  $("share-status").className = "small mb-2 text-success";
+  $("share-status").textContent = shared ? format(strings.shared, { class: root.dataset.className }) : "";
+}
+
+async function share() {
+  try {
+    await apiFetch(root.dataset.shareUrl.replace("/0/", `/${shown.id}/`), {
+      method: "POST", json: { class: Number(root.dataset.classId) },
+    });
+    shown.shared_into = [...shown.shared_into, Number(root.dataset.classId)];
+    renderSharing(shown);
+  } catch (error) {
+    $("share-status").className = "small mb-2 text-danger";
+    $("share-status").textContent = error.detail || strings.share_error;
+  }
+}
+
+async function remove() {
+  if (!window.confirm(strings.confirm_delete)) return;
+  try {
+    await apiFetch(root.dataset.detailUrl.replace("/0/", `/${shown.id}/`), { method: "DELETE" });
+    document.querySelector(`#recent [data-analysis-id="${shown.id}"]`)?.remove();
+    $("result").classList.add("d-none");
+    $("preview").classList.add("d-none");
+    $("share-status").textContent = "";
+    showError(strings.deleted);
+    $("error").className = "alert alert-info mt-3";
+  } catch (error) {
+    showError(error.detail || strings.error);
+  }
+}
+
 function renderTags(tags) {
   $("tags").replaceChildren(...tags.map((tag) => el("span", {
     className: `badge rounded-pill text-wrap ${tag.kind === "group" ? "text-bg-primary" : "text-bg-secondary"}`,
@@ -43,7 +93,10 @@ function addRecent(analysis) {
     className: "card-body p-2 small",
     children: [el("strong", { text: analysis.label_display }), el("br"), time],
   });
-  $("recent").prepend(el("div", { className: "col", children: [el("div", { className: "card h-100", children: [image, body] })] }));
+  $("recent").prepend(el("div", {
+    className: "col", attrs: { "data-analysis-id": analysis.id },
+    children: [el("div", { className: "card h-100", children: [image, body] })],
+  }));
 }
 
 let shown = null; // the analysis on screen
@@ -52,9 +105,13 @@ let shown = null; // the analysis on screen
 async function reportWrong(value) {
   const status = $("model-wrong-status");
   try {
-    await apiFetch(root.dataset.modelWrongUrl.replace("/0/", `/${shown.id}/`), { method: "POST", json: { value } });
+    await apiFetch(root.dataset.modelWrongUrl.replace("/0/", `/${shown.id}/`), {
+      method: "POST", json: { value, class: Number(root.dataset.classId) },
+    });
     status.className = "small mt-1 mb-0 text-success";
     status.textContent = strings.thanks_label;
+    shown.shared_into = [...new Set([...shown.shared_into, Number(root.dataset.classId)])];
+    renderSharing(shown);
   } catch (error) {
     status.className = "small mt-1 mb-0 text-danger";
     status.textContent = error.detail || strings.error;
@@ -63,7 +120,8 @@ async function reportWrong(value) {
 
 function render(analysis) {
   shown = analysis;
-  $("model-wrong-status").textContent = "";
+  if ($("model-wrong-status")) $("model-wrong-status").textContent = "";
+  $("error").className = "alert alert-danger mt-3 d-none";
   $("result-label").textContent = analysis.label_display;
   $("result-label").dataset.label = analysis.label;
   $("forced-choice-note").classList.toggle("d-none", analysis.label !== "unusual");
@@ -75,6 +133,8 @@ function render(analysis) {
     score: percent(analysis.unusual_score), threshold: percent(analysis.unusual_threshold),
   });
   renderTags(analysis.tags);
+  renderTagsNote(analysis);
+  renderSharing(analysis);
   $("result-image").src = analysis.image_url;
   $("heatmap").src = analysis.explanation.heatmap_url;
   $("heatmap-caption").textContent = format(strings.heatmap_for, { what: localized(analysis.explanation.explained) });
@@ -82,6 +142,8 @@ function render(analysis) {
   $("detail-decode").textContent = milliseconds(analysis.timings_ms.decode, strings.ms);
   $("detail-inference").textContent = milliseconds(analysis.timings_ms.inference, strings.ms);
   $("detail-total").textContent = milliseconds(analysis.timings_ms.total, strings.ms);
+  const grid = analysis.explanation.grid;
+  $("detail-cam").textContent = format(strings.cam, { rows: grid.length, columns: grid[0].length });
   $("result").classList.remove("d-none");
   addRecent(analysis);
 }
@@ -124,6 +186,8 @@ if (root) {
   document.querySelectorAll("#model-wrong [data-value]").forEach((button) => {
     button.addEventListener("click", () => reportWrong(button.dataset.value));
   });
+  $("share-button")?.addEventListener("click", share);
+  $("delete-button").addEventListener("click", remove);
   $("heatmap-toggle").addEventListener("change", (event) => {
     $("heatmap").classList.toggle("d-none", !event.target.checked);
   });

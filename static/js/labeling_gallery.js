@@ -6,13 +6,14 @@ import { number } from "./lib/format.js";
 const root = $("uploader");
 const strings = readJson("i18n-strings");
 const BATCH_BYTES = 8 * 1024 * 1024; // one request carries at most this much (or one bigger file)
+const BATCH_FILES = 50; // and at most this many files (the server takes 100 per request)
 
 function batches(files) {
   const groups = [];
   let current = [];
   let size = 0;
   for (const file of files) {
-    if (current.length && size + file.size > BATCH_BYTES) {
+    if (current.length && (size + file.size > BATCH_BYTES || current.length >= BATCH_FILES)) {
       groups.push(current);
       current = [];
       size = 0;

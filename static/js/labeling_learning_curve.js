@@ -71,18 +71,18 @@ function drawCurve(result) {
 
 function showStatus(curve) {
   const status = $("curve-status");
-  if (curve.status === "done") {
+  if (curve.status === "succeeded") {
     status.textContent = "";
     drawCurve(curve.result);
-    root.dataset.status = "done";
+    root.dataset.status = "succeeded";
     return true;
   }
-  if (curve.status === "failed") {
+  if (curve.status === "failed" || curve.status === "cancelled") {
     status.textContent = `${strings.failed} ${curve.error || ""}`;
-    root.dataset.status = "failed";
+    root.dataset.status = curve.status;
     return true;
   }
-  const progress = curve.result && curve.result.progress;
+  const progress = curve.result && curve.result.step;
   status.textContent = progress
     ? `${strings.running} ${strings[progress.stage]}: ${number(progress.done, 0)} / ${number(progress.total, 0)}`
     : strings.running;

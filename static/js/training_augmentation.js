@@ -31,9 +31,9 @@ if (form) {
     $("working").classList.remove("d-none");
     const augment = { flip: $("flip").checked };
     for (const name of ["rotation", "zoom", "translation", "contrast", "brightness"]) augment[name] = Number($(name).value);
-    let task;
+    let job;
     try {
-      task = await apiFetch(form.dataset.apiUrl, {
+      job = await apiFetch(form.dataset.apiUrl, {
         method: "POST",
         json: { analysis: Number($("analysis").value), augment, seed: Math.floor(Math.random() * 1000) },
       });
@@ -41,16 +41,20 @@ if (form) {
       showError(error.detail || strings.failed);
       return;
     }
-    const current = poll(`${form.dataset.apiUrl}${task.task_id}/`, {
+    // a background job, like every other: polled at /api/v1/jobs/{id}/ until it has finished
+    const current = poll(form.dataset.jobUrl.replace("/0/", `/${job.id}/`), {
       intervalMs: POLL_MS,
-      onUpdate: (preview) => preview.status === "done" || preview.status === "failed",
+      onUpdate: (preview) => {
+        $("waiting").classList.toggle("d-none", !preview.waiting_for_worker);
+        return ["succeeded", "failed", "cancelled"].includes(preview.status);
+      },
     });
     polling = current;
     try {
       const preview = await current.done;
       if (polling !== current || !preview) return; // replaced by a newer request
-      if (preview.status === "done") showImages(preview.images);
-      else showError(strings.failed);
+      if (preview.status === "succeeded") showImages(preview.result.images);
+      else showError(preview.error || strings.failed);
     } catch (error) {
       if (polling === current) showError(error.detail || strings.failed);
     }

@@ -1,5 +1,5 @@
 // Training run page: polls the run while it trains and draws its curves, tables and comparisons.
-import { $, el, readJson } from "./lib/dom.js";
+import { $, el, format, readJson } from "./lib/dom.js";
 import { language, megabytes, number, percent } from "./lib/format.js";
 import { poll } from "./lib/poller.js";
 
@@ -69,7 +69,7 @@ function drawResults(run) {
   if (!results.test) return;
   $("results").classList.remove("d-none");
   const cv = results.cross_validation;
-  $("cv-what").textContent = cv ? cv.what : "—";
+  $("cv-what").textContent = cv ? strings.cv[cv.method] || "" : "—";
   if (cv) {
     fillTable($("cv-table"), ["", ...cv.accuracy_per_fold.map((_, index) => number(index + 1, 0)), "μ ± σ"], [
       [strings.accuracy, ...cv.accuracy_per_fold.map((value) => percent(value)),
@@ -78,25 +78,43 @@ function drawResults(run) {
   }
   const test = results.test;
   const names = Object.keys(test.per_class);
+  const shown = names.map((name) => strings.classes[name] || name); // "gato" on a Spanish page
   $("test-summary").textContent = `${strings.accuracy}: ${percent(test.accuracy)} (n = ${number(test.count, 0)})`
     + (test.roc_auc === null ? "" : ` · ROC AUC ${number(test.roc_auc, 3)}`);
-  fillTable($("confusion"), ["", ...names],
-    test.confusion_matrix.map((row, index) => [names[index], ...row.map((count) => number(count, 0))]));
-  fillTable($("per-class"), ["", strings.precision, strings.recall, "F1", "n"], names.map((name) => {
+  fillTable($("confusion"), ["", ...shown],
+    test.confusion_matrix.map((row, index) => [shown[index], ...row.map((count) => number(count, 0))]));
+  fillTable($("per-class"), ["", strings.precision, strings.recall, "F1", "n"], names.map((name, index) => {
     const stats = test.per_class[name];
-    return [name, percent(stats.precision), percent(stats.recall), percent(stats.f1), number(stats.support, 0)];
+    return [shown[index], percent(stats.precision), percent(stats.recall), percent(stats.f1), number(stats.support, 0)];
   }));
   const artifacts = results.artifacts || [];
+  const artifactName = (row) => format(strings.artifacts[row.kind] || row.artifact, { percent: percent(row.sparsity || 0, 0) });
   // the units are in the column headers: "size (MB)", "latency p50 (ms)", "test accuracy (%)"
   fillTable($("artifacts"), ["", strings.size, strings.latency, strings.test_accuracy], artifacts.map((row) => [
-    row.artifact, megabytes(row.size_bytes), number(row.latency_p50_ms, 2), number(row.accuracy * 100, 1),
+    artifactName(row), megabytes(row.size_bytes), number(row.latency_p50_ms, 2), number(row.accuracy * 100, 1),
   ]));
-  barChart("size-chart", strings.size, artifacts.map((row) => row.artifact), artifacts.map((row) => row.size_bytes / 1e6));
-  barChart("latency-chart", strings.latency, artifacts.map((row) => row.artifact), artifacts.map((row) => row.latency_p50_ms));
+  barChart("size-chart", strings.size, artifacts.map(artifactName), artifacts.map((row) => row.size_bytes / 1e6));
+  barChart("latency-chart", strings.latency, artifacts.map(artifactName), artifacts.map((row) => row.latency_p50_ms));
+  drawUnusual(results.unusual);
   if (run.model_version) {
     $("model-link").replaceChildren(el("a", {
-      text: `${run.model_version.name} v${run.model_version.version}`, attrs: { href: "/models/" },
+      text: `${run.model_version.name} v${run.model_version.version}`, attrs: { href: root.dataset.modelsUrl },
     }));
+  }
+}
+
+// How the version's unusual threshold was chosen: on this class's photos, or kept from the pretrained model.
+function drawUnusual(unusual) {
+  if (!unusual) return;
+  const values = { threshold: number(unusual.threshold, 3) };
+  if (unusual.inherited) {
+    $("unusual-summary").textContent = format(strings.unusual_inherited, {
+      ...values, count: number(unusual.counts.calibration.others, 0),
+    });
+  } else if (unusual.held_out) {
+    $("unusual-summary").textContent = format(strings.unusual_own, {
+      ...values, false_flags: percent(unusual.held_out.false_flags), caught: percent(unusual.held_out.caught),
+    });
   }
 }
 
@@ -107,7 +125,8 @@ function render(run) {
   status.dataset.status = run.status;
   $("progress-bar").style.width = `${(run.progress * 100).toFixed(0)}%`;
   $("progress-bar").classList.toggle("progress-bar-animated", run.status === "running");
-  $("stage").textContent = strings.stages[run.stage] || run.stage;
+  $("stage").textContent = run.stage_display;
+  $("waiting").classList.toggle("d-none", !run.waiting_for_worker);
   $("error").classList.toggle("d-none", !run.error);
   $("error").textContent = run.error;
   $("log").textContent = run.log;
