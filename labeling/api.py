@@ -63,6 +63,7 @@ def image_context(classroom, user, *, image_ids=None) -> dict:
 
 
 def image_output(classroom, image: StoredImage, user) -> dict:
+    image = selectors.pictures(classroom).get(pk=image.pk)  # with when it came into the class, and its name there
     return ImageOutput(image, context=image_context(classroom, user, image_ids=[image.pk])).data
 
 

@@ -64,70 +64,126 @@ def test_kappa_words_follow_landis_and_koch(kappa, word):
 # ------------------------------------------------------------------- which labels become training data
 
 @pytest.fixture
-def classroom(db, make_user):
-    """Pictures labelled by two students (two labels needed): agreed, disputed, half-done, unlabelled."""
-    services.update_settings(labels_per_image=2)
-    ana, ben = make_user("ana"), make_user("ben")
-    teacher = make_user("tere", "teacher")
-    pictures = {name: services.import_image(content=jpeg(40 + i, 30), name=f"{name}.jpg", value=None).image
+def labelled(classroom, teacher, student, make_user, join):
+    """Pictures of the class labelled by two students (two labels needed): agreed, disputed,
+    half-done, unlabelled, and one both said "dog" that the teacher may later mark gold."""
+    services.update_settings(classroom=classroom, labels_per_image=2)
+    ana, ben = student, make_user("ben")
+    join(ben, classroom)
+    pictures = {name: services.import_image(classroom=classroom, content=jpeg(40 + i, 30), name=f"{name}.jpg",
+                                            value=None).image
                 for i, name in enumerate(["agreed", "disputed", "half", "unlabelled", "gold"])}
     for user, values in ((ana, {"agreed": "cat", "disputed": "cat", "half": "dog", "gold": "dog"}),
                          (ben, {"agreed": "cat", "disputed": "dog", "gold": "dog"})):
         for name, value in values.items():
-            services.label_image(user=user, image=pictures[name], value=value, strategy="random")
-    return {"pictures": pictures, "ana": ana, "ben": ben, "teacher": teacher}
+            services.label_image(classroom=classroom, user=user, image=pictures[name], value=value, strategy="random")
+    return {"classroom": classroom, "pictures": pictures, "ana": ana, "ben": ben, "teacher": teacher}
 
 
-def test_only_consensus_adjudicated_gold_and_dataset_labels_become_training_data(classroom):
+def content_of(image) -> bytes:
+    with image.file.open("rb") as handle:
+        return handle.read()
+
+
+@pytest.fixture
+def other_class(make_user, labelled):
+    """Another class holding the same five pictures, with labels of its own."""
+    from eduai import classes
+
+    other = classes.create_class(name="2º Bach B", teacher=make_user("olga", "teacher"))
+    for image in labelled["pictures"].values():
+        services.import_image(classroom=other, content=content_of(image), name="x.jpg", value=None)
+    return other
+
+
+def test_only_consensus_adjudicated_gold_and_dataset_labels_become_training_data(labelled):
     from training.services import dataset_snapshot
 
-    pictures = classroom["pictures"]
-    states = selectors.image_states()
+    classroom, pictures = labelled["classroom"], labelled["pictures"]
+    states = selectors.image_states(classroom=classroom)
     assert {name: states[image.pk].status for name, image in pictures.items()} == {
         "agreed": "consensus", "disputed": "disputed", "half": "needs_labels", "unlabelled": "unlabeled",
         "gold": "consensus"}
-    assert selectors.final_labels() == {pictures["agreed"].pk: "cat", pictures["gold"].pk: "dog"}
+    assert selectors.final_labels(classroom) == {pictures["agreed"].pk: "cat", pictures["gold"].pk: "dog"}
 
-    services.adjudicate(image=pictures["disputed"], teacher=classroom["teacher"], value="dog")
-    services.mark_gold(image=pictures["gold"], teacher=classroom["teacher"], value="cat")  # the teacher knows better
-    dataset = services.import_image(content=jpeg(99, 30), name="d.jpg", value="dog").image
-    assert selectors.final_labels() == {pictures["agreed"].pk: "cat", pictures["disputed"].pk: "dog",
-                                        pictures["gold"].pk: "cat", dataset.pk: "dog"}
-    assert {item["image_id"]: item["label"] for item in dataset_snapshot(["cat", "dog"])} == selectors.final_labels()
-
-
-def test_disputed_images_wait_in_the_adjudication_queue_until_the_teacher_decides(classroom):
-    disputed = classroom["pictures"]["disputed"]
-    assert list(selectors.disputes()) == [disputed]
-    services.adjudicate(image=disputed, teacher=classroom["teacher"], value="neither")
-    assert list(selectors.disputes()) == []
-    assert selectors.image_states()[disputed.pk].status == "adjudicated"
+    services.adjudicate(classroom=classroom, image=pictures["disputed"], teacher=labelled["teacher"], value="dog")
+    services.mark_gold(classroom=classroom, image=pictures["gold"], teacher=labelled["teacher"],
+                       value="cat")  # the teacher knows better
+    dataset = services.import_image(classroom=classroom, content=jpeg(99, 30), name="d.jpg", value="dog").image
+    assert selectors.final_labels(classroom) == {pictures["agreed"].pk: "cat", pictures["disputed"].pk: "dog",
+                                                 pictures["gold"].pk: "cat", dataset.pk: "dog"}
+    assert {item["image_id"]: item["label"] for item in dataset_snapshot(classroom, ["cat", "dog"])} == \
+        selectors.final_labels(classroom)
 
 
-def test_raising_the_number_of_labels_needed_reopens_agreed_images(classroom):
-    services.update_settings(labels_per_image=3)
-    states = selectors.image_states()
-    assert states[classroom["pictures"]["agreed"].pk].status == "needs_labels"
-    assert selectors.final_labels() == {}
+def test_another_classs_labels_and_decisions_do_not_settle_this_classs_pictures(labelled, other_class):
+    from training.services import dataset_snapshot
+
+    classroom, pictures, teacher = labelled["classroom"], labelled["pictures"], labelled["teacher"]
+    assert selectors.final_labels(other_class) == {}  # the same pictures, not labelled there yet
+    assert {state.status for state in selectors.image_states(classroom=other_class).values()} == {"unlabeled"}
+    assert dataset_snapshot(other_class, ["cat", "dog"]) == []
+
+    services.adjudicate(classroom=other_class, image=pictures["half"], teacher=teacher, value="cat")
+    services.mark_gold(classroom=other_class, image=pictures["unlabelled"], teacher=teacher, value="dog")
+    services.import_image(classroom=other_class, content=content_of(pictures["disputed"]), name="x.jpg",
+                          value="neither")
+    assert selectors.final_labels(other_class) == {pictures["half"].pk: "cat", pictures["unlabelled"].pk: "dog",
+                                                   pictures["disputed"].pk: "neither"}
+    assert selectors.final_labels(classroom) == {pictures["agreed"].pk: "cat", pictures["gold"].pk: "dog"}
+    assert list(selectors.disputes(classroom)) == [pictures["disputed"]]
 
 
-def test_students_cannot_tell_which_images_are_gold(classroom):
-    gold = classroom["pictures"]["gold"]
-    services.mark_gold(image=gold, teacher=classroom["teacher"], value="cat")
-    assert selectors.image_states()[gold.pk].status == "gold"
-    assert selectors.image_states(reveal_gold=False)[gold.pk].status == "consensus"
+def test_a_picture_outside_the_class_cannot_be_adjudicated_or_marked_gold_there(labelled, make_user):
+    from eduai import classes
+    from eduai.errors import AppError
+    from labeling.models import Adjudication, GoldImage
+
+    elsewhere = classes.create_class(name="2º Bach B", teacher=make_user("olga", "teacher"))
+    outsider = services.import_image(classroom=elsewhere, content=jpeg(120, 30), name="o.jpg", value=None).image
+    for decide in (services.adjudicate, services.mark_gold):
+        with pytest.raises(AppError) as refused:
+            decide(classroom=labelled["classroom"], image=outsider, teacher=labelled["teacher"], value="cat")
+        assert refused.value.status == 404
+    assert not Adjudication.objects.exists() and not GoldImage.objects.exists()
 
 
-def test_gold_scores_give_each_labelers_accuracy_on_the_gold_images(classroom):
-    pictures, teacher = classroom["pictures"], classroom["teacher"]
-    services.mark_gold(image=pictures["gold"], teacher=teacher, value="dog")
-    services.mark_gold(image=pictures["disputed"], teacher=teacher, value="cat")
-    scores = {score.labeler: (score.answered, score.correct, score.accuracy) for score in selectors.gold_scores()}
+def test_disputed_images_wait_in_the_adjudication_queue_until_the_teacher_decides(labelled):
+    classroom, disputed = labelled["classroom"], labelled["pictures"]["disputed"]
+    assert list(selectors.disputes(classroom)) == [disputed]
+    services.adjudicate(classroom=classroom, image=disputed, teacher=labelled["teacher"], value="neither")
+    assert list(selectors.disputes(classroom)) == []
+    assert selectors.image_states(classroom=classroom)[disputed.pk].status == "adjudicated"
+
+
+def test_raising_the_number_of_labels_needed_reopens_agreed_images(labelled):
+    classroom = labelled["classroom"]
+    services.update_settings(classroom=classroom, labels_per_image=3)
+    states = selectors.image_states(classroom=classroom)
+    assert states[labelled["pictures"]["agreed"].pk].status == "needs_labels"
+    assert selectors.final_labels(classroom) == {}
+
+
+def test_students_cannot_tell_which_images_are_gold(labelled):
+    classroom, gold = labelled["classroom"], labelled["pictures"]["gold"]
+    services.mark_gold(classroom=classroom, image=gold, teacher=labelled["teacher"], value="cat")
+    assert selectors.image_states(classroom=classroom)[gold.pk].status == "gold"
+    assert selectors.image_states(classroom=classroom, reveal_gold=False)[gold.pk].status == "consensus"
+    assert selectors.states_for(classroom=classroom, user=labelled["ana"])[gold.pk].status == "consensus"
+    assert selectors.states_for(classroom=classroom, user=labelled["teacher"])[gold.pk].status == "gold"
+
+
+def test_gold_scores_give_each_labelers_accuracy_on_the_gold_images(labelled):
+    classroom, pictures, teacher = labelled["classroom"], labelled["pictures"], labelled["teacher"]
+    services.mark_gold(classroom=classroom, image=pictures["gold"], teacher=teacher, value="dog")
+    services.mark_gold(classroom=classroom, image=pictures["disputed"], teacher=teacher, value="cat")
+    scores = {score.labeler: (score.answered, score.correct, score.accuracy)
+              for score in selectors.gold_scores(classroom)}
     assert scores == {"ana": (2, 2, 1.0), "ben": (2, 1, 0.5)}
 
 
-def test_agreement_stats_cover_every_pair_and_the_class(classroom):
-    stats = selectors.agreement_stats()
+def test_agreement_stats_cover_every_pair_and_the_class(labelled):
+    stats = selectors.agreement_stats(classroom=labelled["classroom"], reveal_gold=True)
     (pair,) = stats.pairs
     assert (pair.labeler_a, pair.labeler_b, pair.images) == ("ana", "ben", 3)
     assert pair.kappa == pytest.approx(cohen_kappa_score(["cat", "cat", "dog"], ["cat", "dog", "dog"]))
@@ -135,18 +191,39 @@ def test_agreement_stats_cover_every_pair_and_the_class(classroom):
     assert stats.counts == {"consensus": 2, "disputed": 1, "needs_labels": 1, "unlabeled": 1}
 
 
-def test_version_history_pairs_each_trained_version_with_its_labels_and_accuracy(db):
+def test_agreement_and_gold_scores_count_only_the_classs_own_labels(labelled, other_class, make_user, join):
+    pictures, carla = labelled["pictures"], make_user("carla")
+    join(carla, other_class)
+    for name in ("agreed", "disputed", "half"):
+        services.label_image(classroom=other_class, user=carla, image=pictures[name], value="neither",
+                             strategy="random")
+    services.mark_gold(classroom=other_class, image=pictures["agreed"], teacher=labelled["teacher"], value="neither")
+    stats = selectors.agreement_stats(classroom=labelled["classroom"], reveal_gold=True)
+    assert (stats.votes, stats.images_with_votes, len(stats.pairs)) == (7, 4, 1)
+    assert selectors.gold_scores(labelled["classroom"]) == []
+    elsewhere = selectors.agreement_stats(classroom=other_class, reveal_gold=True)
+    assert (elsewhere.votes, elsewhere.pairs) == (3, [])
+    assert [(s.labeler, s.answered, s.correct) for s in selectors.gold_scores(other_class)] == [("carla", 1, 1)]
+
+
+def test_version_history_pairs_each_version_trained_from_the_class_with_its_labels_and_accuracy(classroom,
+                                                                                               make_user):
+    from eduai import classes
     from ml_models.models import ModelVersion
 
-    def version(number, kind, metrics):
+    elsewhere = classes.create_class(name="2º Bach B", teacher=make_user("olga", "teacher"))
+
+    def version(number, kind, metrics, room=classroom):
         return ModelVersion.objects.create(name="lite0-finetune", version=number, kind=kind, artifact_dir=f"x/{number}",
-                                           sha256="0" * 64, metrics=metrics)
+                                           sha256="0" * 64, metrics=metrics, classroom=room)
 
     version(1, "classifier", {"test": {"accuracy": 0.91}, "labels": 120})
     version(2, "classifier", {"test": {"accuracy": 0.97}, "labels": 600})
     version(3, "classifier", {"test": {"accuracy": 0.5}})  # trained before label counts were kept: left out
+    version(4, "classifier", {"test": {"accuracy": 0.8}, "labels": 90}, room=elsewhere)  # another class's
     ModelVersion.objects.create(name="lite0-imagenet", version=1, kind="imagenet_zero_shot", artifact_dir="y",
                                 sha256="1" * 64)
-    history = selectors.version_history()
+    history = selectors.version_history(classroom)
     assert [(h["version"], h["labels"], h["accuracy"]) for h in history] == [
         ("lite0-finetune v1", 120, 0.91), ("lite0-finetune v2", 600, 0.97)]
+    assert [h["labels"] for h in selectors.version_history(elsewhere)] == [90]

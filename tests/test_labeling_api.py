@@ -1,9 +1,12 @@
-"""The labeling API as a client sees it: suggestions, blind votes, settings validation, errors in the user's language."""
+"""The labeling API of a class as a client sees it: suggestions, blind votes, settings validation,
+errors in the user's language, what a label may be given for, the gallery's filters, sharing a photo."""
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from labeling import services
-from labeling.models import LabelingSettings
+from eduai import classes
+from labeling import scoring, services
+from labeling.models import Label, LabelingSettings
 from tests.images import jpeg
 
 
@@ -13,63 +16,100 @@ def client_for(user) -> APIClient:
     return client
 
 
+def class_api(classroom, rest: str) -> str:
+    return f"/api/v1/classes/{classroom.pk}/{rest}"
+
+
 @pytest.fixture
-def pictures(db):
-    return [services.import_image(content=jpeg(40 + i, 30), name=f"p{i}.jpg", value=None).image for i in range(3)]
+def pictures(classroom):
+    return [services.import_image(classroom=classroom, content=jpeg(40 + i, 30), name=f"p{i}.jpg", value=None).image
+            for i in range(3)]
+
+
+@pytest.fixture
+def ben(classroom, make_user, join):
+    user = make_user("ben")
+    join(user, classroom)
+    return user
+
+
+@pytest.fixture
+def other_class(make_user):
+    return classes.create_class(name="2º Bach B", teacher=make_user("olga", "teacher"))
 
 
 @pytest.mark.parametrize("mode, before, after", [("after_answer", False, True), ("always", True, True),
                                                   ("never", False, False)])
-def test_the_models_suggestion_follows_the_teachers_setting(pictures, active_model, make_user, mode, before, after):
-    services.update_settings(suggestion=mode)
-    ana = client_for(make_user("ana"))
-    served = ana.get("/api/v1/labeling/next/").json()
+def test_the_models_suggestion_follows_the_teachers_setting(classroom, pictures, active_model, api, mode, before,
+                                                            after):
+    services.update_settings(classroom=classroom, suggestion=mode)
+    served = api.get(class_api(classroom, "labeling/next/")).json()
     assert (served["suggestion"] is not None) is before
     if before:
         assert served["suggestion"]["answer"] in ("cat", "dog", "neither")
         assert sum(served["suggestion"]["probabilities"].values()) == pytest.approx(1.0, abs=1e-4)
-    saved = ana.post("/api/v1/labeling/labels/", {"image": served["image"]["id"], "value": "cat",
-                                                   "strategy": served["strategy"]}, format="json")
+    saved = api.post(class_api(classroom, "labeling/labels/"), {"image": served["image"]["id"], "value": "cat",
+                                                                 "strategy": served["strategy"]}, format="json")
     assert saved.status_code == 201
     assert (saved.json()["model"] is not None) is after
 
 
-def test_a_student_sees_others_votes_and_the_model_only_after_answering(pictures, active_model, make_user):
-    services.label_image(user=make_user("ben"), image=pictures[0], value="dog", strategy="random")
-    ana = client_for(make_user("ana"))
-    before = ana.get(f"/api/v1/images/{pictures[0].pk}/").json()
+def test_a_student_sees_others_votes_and_the_model_only_after_answering(classroom, pictures, active_model, api, ben):
+    services.label_image(classroom=classroom, user=ben, image=pictures[0], value="dog", strategy="random")
+    detail = class_api(classroom, f"images/{pictures[0].pk}/")
+    before = api.get(detail).json()
     assert (before["votes_visible"], before["labels"], before["model"]) == (False, [], None)
-    ana.post("/api/v1/labeling/labels/", {"image": pictures[0].pk, "value": "cat", "strategy": "random"}, format="json")
-    after = ana.get(f"/api/v1/images/{pictures[0].pk}/").json()
-    assert after["votes_visible"] and {(v["labeler"], v["value"]) for v in after["labels"]} == {("ben", "dog"), ("ana", "cat")}
-    assert after["status"] == "disputed" and after["model"]["version"] == "lite0-imagenet v1"
+    assert before["status"] == "needs_labels"
+    api.post(class_api(classroom, "labeling/labels/"), {"image": pictures[0].pk, "value": "cat", "strategy": "random"},
+             format="json")
+    after = api.get(detail).json()
+    assert after["votes_visible"] and {(v["labeler"], v["value"]) for v in after["labels"]} == {("ben", "dog"),
+                                                                                               ("ana", "cat")}
+    assert after["status"] == "disputed" and after["model"]["version"] == "lite0-imagenet v2"
 
 
-def test_the_default_order_is_the_teachers_choice(pictures, make_user):
-    services.update_settings(default_strategy="random")
-    assert client_for(make_user("ana")).get("/api/v1/labeling/next/").json()["strategy"] == "random"
+def test_votes_in_another_class_are_not_shown_with_the_picture(classroom, pictures, other_class, api, make_user,
+                                                               join):
+    services.import_image(classroom=other_class, content=jpeg(40, 30), name="p0.jpg", value=None)  # pictures[0]
+    olga_student = make_user("otto")
+    join(olga_student, other_class)
+    services.label_image(classroom=other_class, user=olga_student, image=pictures[0], value="dog", strategy="random")
+    api.post(class_api(classroom, "labeling/labels/"), {"image": pictures[0].pk, "value": "cat", "strategy": "random"},
+             format="json")
+    after = api.get(class_api(classroom, f"images/{pictures[0].pk}/")).json()
+    assert [(v["labeler"], v["value"]) for v in after["labels"]] == [("ana", "cat")]
+    assert after["status"] == "needs_labels"
+
+
+def test_the_default_order_is_the_teachers_choice(classroom, pictures, active_model, api, teacher):
+    assert api.get(class_api(classroom, "labeling/next/")).json()["strategy"] == "random"  # the first default
+    changed = client_for(teacher).patch(class_api(classroom, "labeling/settings/"), {"default_strategy": "entropy"},
+                                        format="json")
+    assert changed.status_code == 200
+    served = api.get(class_api(classroom, "labeling/next/")).json()
+    assert served["strategy"] == "entropy" and served["image"] is not None
 
 
 @pytest.mark.parametrize("change", [{"labels_per_image": 0}, {"labels_per_image": 11}, {"suggestion": "sometimes"},
                                     {"default_strategy": "model_wrong"}])
-def test_invalid_settings_are_refused_and_change_nothing(db, make_user, change):
-    response = client_for(make_user("tere", "teacher")).patch("/api/v1/labeling/settings/", change, format="json")
+def test_invalid_settings_are_refused_and_change_nothing(classroom, teacher, change):
+    response = client_for(teacher).patch(class_api(classroom, "labeling/settings/"), change, format="json")
     assert response.status_code == 400 and response.json()["field"] == next(iter(change))
-    current = LabelingSettings.current()
+    current = LabelingSettings.of(classroom)
     assert (current.labels_per_image, current.suggestion, current.default_strategy) == (2, "after_answer", "random")
 
 
-def test_a_teacher_changes_the_number_of_labels_needed(db, make_user):
-    response = client_for(make_user("tere", "teacher")).patch("/api/v1/labeling/settings/", {"labels_per_image": 3},
-                                                              format="json")
+def test_a_teacher_changes_the_number_of_labels_needed_in_their_class_only(classroom, teacher, other_class):
+    response = client_for(teacher).patch(class_api(classroom, "labeling/settings/"), {"labels_per_image": 3},
+                                         format="json")
     assert response.status_code == 200 and response.json()["labels_per_image"] == 3
-    assert LabelingSettings.current().labels_per_image == 3
+    assert LabelingSettings.of(classroom).labels_per_image == 3
+    assert LabelingSettings.of(other_class).labels_per_image == 2
 
 
 @pytest.mark.parametrize("language, text", [("es", "no es una elección válida"), ("en", "is not a valid choice")])
-def test_an_unknown_order_is_a_clear_error_in_the_users_language(db, make_user, language, text):
-    response = client_for(make_user("ana")).get("/api/v1/labeling/next/?strategy=psychic",
-                                                HTTP_ACCEPT_LANGUAGE=language)
+def test_an_unknown_order_is_a_clear_error_in_the_users_language(classroom, api, language, text):
+    response = api.get(class_api(classroom, "labeling/next/?strategy=psychic"), HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 400 and response.json()["field"] == "strategy"
     assert text in response.json()["detail"]
 
@@ -78,38 +118,85 @@ def test_an_unknown_order_is_a_clear_error_in_the_users_language(db, make_user, 
                                             ({"image": "x", "value": "cat", "strategy": "random"}, "image"),
                                             ({"value": "cat", "strategy": "random"}, "image"),
                                             ({"image": 1, "value": "horse", "strategy": "random"}, "value")])
-def test_bad_labels_are_refused_and_store_nothing(pictures, make_user, payload, field):
-    from labeling.models import Label
-
-    response = client_for(make_user("ana")).post("/api/v1/labeling/labels/", payload, format="json")
+def test_bad_labels_are_refused_and_store_nothing(classroom, pictures, api, payload, field):
+    response = api.post(class_api(classroom, "labeling/labels/"), payload, format="json")
     body = response.json()
     assert response.status_code == (404 if field is None else 400) and body.get("field") == field
     assert body["detail"] and not Label.objects.exists()
 
 
-def test_undo_with_nothing_to_undo_is_a_409_in_spanish(db, make_user):
-    response = client_for(make_user("ana")).post("/api/v1/labeling/undo/", {}, format="json")
+def test_a_label_for_a_picture_of_another_class_is_a_404_and_stores_nothing(classroom, pictures, other_class, api):
+    elsewhere = services.import_image(classroom=other_class, content=jpeg(99, 30), name="o.jpg", value=None).image
+    for rest, payload in (("labeling/labels/", {"image": elsewhere.pk, "value": "cat", "strategy": "random"}),
+                          ("labeling/skip/", {"image": elsewhere.pk})):
+        response = api.post(class_api(classroom, rest), payload, format="json")
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert api.get(class_api(classroom, f"images/{elsewhere.pk}/")).status_code == 404
+    assert not Label.objects.exists() and not elsewhere.skips.exists()
+
+
+def test_a_label_for_a_picture_that_no_longer_needs_one_is_a_409(classroom, pictures, api, ben):
+    services.update_settings(classroom=classroom, labels_per_image=1)
+    services.label_image(classroom=classroom, user=ben, image=pictures[0], value="dog", strategy="random")
+    response = api.post(class_api(classroom, "labeling/labels/"),
+                        {"image": pictures[0].pk, "value": "cat", "strategy": "random"}, format="json",
+                        HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    assert response.json() == {"code": "not_labelable", "detail": (
+        "This picture does not need your label now. Take the next one from the queue.")}
+    assert list(Label.objects.values_list("labeler", flat=True)) == ["ben"]
+
+
+def test_undo_with_nothing_to_undo_is_a_409_in_spanish(classroom, api):
+    response = api.post(class_api(classroom, "labeling/undo/"), {}, format="json")
     assert response.status_code == 409
     assert response.json() == {"code": "nothing_to_undo", "detail": "No hay nada que deshacer."}
 
 
-def test_gallery_finds_pictures_the_model_disagrees_on_and_unusual_ones(db, active_model, make_user,
-                                                                       cat_photos, dog_photos, other_photos):
-    ana = client_for(make_user("ana"))
-    right = services.import_image(content=cat_photos[0].read_bytes(), name="cat.jpg", value="cat").image
-    wrong = services.import_image(content=dog_photos[0].read_bytes(), name="dog.jpg", value="cat").image  # mislabelled
-    fish = services.import_image(content=other_photos[0].read_bytes(), name="other.jpg", value=None).image
-    uploaded = ana.post("/api/v1/images/", {"files": []}, format="multipart")  # nothing sent: refused
-    assert uploaded.status_code == 400
-    from labeling.scoring import score_images
+def test_my_label_count_is_of_the_class_in_the_url(classroom, pictures, other_class, api, student, join):
+    services.label_image(classroom=classroom, user=student, image=pictures[0], value="cat", strategy="random")
+    join(student, other_class)
+    assert api.get(class_api(classroom, "labeling/next/")).json()["labeled_by_me"] == 1
+    assert api.get(class_api(other_class, "labeling/next/")).json()["labeled_by_me"] == 0
 
-    score_images([right.pk, wrong.pk, fish.pk])
+
+def test_gallery_finds_pictures_the_model_disagrees_on_and_unusual_ones(classroom, active_model, api,
+                                                                       cat_photos, dog_photos, other_photos):
+    def stored(path, value):
+        return services.import_image(classroom=classroom, content=path.read_bytes(), name=path.name, value=value).image
+
+    right, wrong = stored(cat_photos[0], "cat"), stored(dog_photos[0], "cat")  # the dog is mislabelled
+    fish = stored(other_photos[0], None)
+    uploaded = api.post(class_api(classroom, "images/"), {"files": []}, format="multipart")  # nothing sent: refused
+    assert uploaded.status_code == 400
+    assert scoring.score_class(classroom=classroom) == 3
 
     def ids(filter_name):
-        return {item["id"] for item in ana.get(f"/api/v1/images/?filter={filter_name}").json()["results"]}
+        return {item["id"] for item in api.get(class_api(classroom, f"images/?filter={filter_name}")).json()["results"]}
 
     assert ids("model_disagrees") == {wrong.pk}
     assert ids("unusual") == {fish.pk}
     assert ids("cat") == {right.pk, wrong.pk} and ids("dataset") == {right.pk, wrong.pk}
     assert ids("unlabeled") == {fish.pk}
-    assert ana.get("/api/v1/images/?filter=nonsense").status_code == 400
+    assert api.get(class_api(classroom, "images/?filter=nonsense")).status_code == 400
+
+
+def test_the_gallery_shows_file_names_of_uploaded_pictures_to_teachers_only(classroom, pictures, api, teacher):
+    def names(client):
+        return {item["original_name"] for item in client.get(class_api(classroom, "images/")).json()["results"]}
+
+    assert names(client_for(teacher)) == {"p0.jpg", "p1.jpg", "p2.jpg"}
+    assert names(api) == {""}
+
+
+def test_sharing_an_analysis_puts_the_photo_in_the_classs_gallery_once(classroom, active_model, api, teacher):
+    upload = SimpleUploadedFile("mi-gato.jpg", jpeg(64, 48), content_type="image/jpeg")
+    analysis = api.post("/api/v1/analyses/", {"image": upload}, format="multipart").json()
+    assert api.get(class_api(classroom, "images/")).json()["results"] == []  # private until shared
+
+    first = api.post(f"/api/v1/analyses/{analysis['id']}/share/", {"class": classroom.pk}, format="json")
+    assert first.status_code == 201 and first.json()["class"] == classroom.pk
+    again = api.post(f"/api/v1/analyses/{analysis['id']}/share/", {"class": classroom.pk}, format="json")
+    assert again.status_code == 200 and again.json()["image"] == first.json()["image"]
+    (item,) = client_for(teacher).get(class_api(classroom, "images/")).json()["results"]
+    assert item["id"] == first.json()["image"] and item["original_name"] == ""  # a shared photo has no name here
