@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from eduai.errors import AppError
-from ml_models.preprocess import to_rgb
+from ml_models.core.preprocess import to_rgb
 
 ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp", "BMP": "bmp"}
 
