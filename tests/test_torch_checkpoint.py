@@ -1,4 +1,4 @@
-"""ml_models/torch_checkpoint.py: the legacy PyTorch format, written here by hand and read back."""
+"""ml_models/core/torch_checkpoint.py: the legacy PyTorch format, written here by hand and read back."""
 import collections
 import pickle
 import struct
@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 
-from ml_models.torch_checkpoint import MAGIC_NUMBER, SUPPORTED_PROTOCOL, CheckpointError, load_state_dict
+from ml_models.core.torch_checkpoint import MAGIC_NUMBER, SUPPORTED_PROTOCOL, CheckpointError, load_state_dict
 
 
 @contextmanager
@@ -130,7 +130,7 @@ def test_other_files_are_refused(tmp_path, content):
 
 
 def test_reads_the_shipped_efficientnet_lite0_checkpoint():
-    from ml_models.lite0 import checkpoint_path
+    from ml_models.networks.lite0 import checkpoint_path
 
     state = load_state_dict(checkpoint_path())
     assert len(state) == 296
