@@ -1,15 +1,23 @@
-"""Many pictures at once (POST /api/v1/images/): several files and .zip archives, each picture through
-the single-upload checks; a bad one is reported by name and skipped, the same picture is kept once."""
+"""Many pictures at once into a class (POST /api/v1/classes/{id}/images/): several files and .zip
+archives, each picture through the single-upload checks; a bad one is reported by name and skipped,
+a picture already in the class is kept once. The request only stores the pictures: it queues a
+scoring job for the new ones, which the worker runs."""
 import io
 import os
 import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from classifier.models import StoredImage
-from labeling.models import ImageScore
+from eduai import classes, jobs
+from eduai.models import Job
+from labeling import services
+from labeling.models import ClassImage, ImageScore
 from tests import images
 
 MB = 1024 * 1024
@@ -20,10 +28,29 @@ EMPTY = {"es": "El archivo está vacío.", "en": "The file is empty."}
 NONE_USED = {"es": "No se pudo usar ninguno de los archivos.", "en": "None of the files could be used."}
 
 
-def upload(api, *files, **extra):
-    """POST (name, bytes) pairs as the `files` field, as the gallery page does."""
-    uploads = [SimpleUploadedFile(name, content) for name, content in files]
-    return api.post(reverse("api:images"), {"files": uploads}, format="multipart", **extra)
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+@pytest.fixture
+def upload(api, classroom):
+    """upload((name, bytes), ...): POST them as the `files` field of the class's images, as the
+    gallery page does (by the student ana, unless `client` says who)."""
+    def upload(*files, client=None, **extra):
+        uploads = [SimpleUploadedFile(name, content) for name, content in files]
+        return (client or api).post(reverse("api:images", args=[classroom.pk]), {"files": uploads},
+                                    format="multipart", **extra)
+    return upload
+
+
+@pytest.fixture
+def other_class(make_user, join):
+    """Another class, taught by olga, with the student bea in it."""
+    other = classes.create_class(name="2º ESO C", teacher=make_user("olga", "teacher"))
+    join(make_user("bea"), other)
+    return other
 
 
 def make_zip(members: dict[str, bytes], *, compression=zipfile.ZIP_DEFLATED, folders=()) -> bytes:
@@ -49,16 +76,26 @@ def refusals(body: dict) -> list[tuple[str, str]]:
     return [(entry["name"], entry["code"]) for entry in body["rejected"]]
 
 
+def name_in_class(classroom, image_id) -> str:
+    return ClassImage.objects.get(classroom=classroom, image_id=image_id).original_name
+
+
+def assert_stored(media_root, classroom, count: int):
+    """`count` pictures, each once on disk and once in the class."""
+    assert StoredImage.objects.count() == count and len(files_on_disk(media_root)) == count
+    assert ClassImage.objects.filter(classroom=classroom).count() == count
+
+
 def assert_nothing_stored(media_root):
-    assert not StoredImage.objects.exists()
+    assert not StoredImage.objects.exists() and not ClassImage.objects.exists()
+    assert not Job.objects.exists()  # nothing to score either
     assert files_on_disk(media_root) == []
 
 
 # ------------------------------------------------------------------------------------- files and zips
 
-def test_several_files_at_once_are_all_stored(api, media_root):
-    response = upload(api, ("a.jpg", images.jpeg(64, 48)), ("b.jpg", images.jpeg(80, 60)),
-                      ("c.png", images.rgba_png()))
+def test_several_files_at_once_are_all_stored_in_the_class(upload, classroom, student, media_root):
+    response = upload(("a.jpg", images.jpeg(64, 48)), ("b.jpg", images.jpeg(80, 60)), ("c.png", images.rgba_png()))
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -68,15 +105,16 @@ def test_several_files_at_once_are_all_stored(api, media_root):
     assert sorted(stored) == sorted(entry["image_id"] for entry in body["added"])
     for entry in body["added"]:
         assert stored[entry["image_id"]].sha256 == entry["sha256"]
-        assert stored[entry["image_id"]].original_name == entry["name"]
-    assert len(files_on_disk(media_root)) == 3
+        entry_in_class = ClassImage.objects.get(classroom=classroom, image_id=entry["image_id"])
+        assert (entry_in_class.original_name, entry_in_class.shared_by) == (entry["name"], student)
+    assert_stored(media_root, classroom, 3)
 
 
-def test_zip_is_expanded_and_each_picture_named_by_its_path_inside(api, media_root):
+def test_zip_is_expanded_and_each_picture_named_by_its_path_inside(upload, classroom, media_root):
     archive = make_zip({"top.jpg": images.jpeg(64, 48), "sub/name.jpg": images.jpeg(90, 70),
                         "sub/deeper/pic.png": images.palette_png()}, folders=["sub/", "sub/deeper/"])
 
-    response = upload(api, ("archive.zip", archive))
+    response = upload(("archive.zip", archive))
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -84,18 +122,18 @@ def test_zip_is_expanded_and_each_picture_named_by_its_path_inside(api, media_ro
         "archive.zip/sub/deeper/pic.png", "archive.zip/sub/name.jpg", "archive.zip/top.jpg"]
     assert body["rejected"] == []  # the folder entries are not files, so not reported
     by_id = {entry["name"]: entry["image_id"] for entry in body["added"]}
-    assert StoredImage.objects.get(pk=by_id["archive.zip/sub/name.jpg"]).original_name == "name.jpg"
-    assert StoredImage.objects.count() == 3 and len(files_on_disk(media_root)) == 3
+    assert name_in_class(classroom, by_id["archive.zip/sub/name.jpg"]) == "name.jpg"
+    assert_stored(media_root, classroom, 3)
 
 
-def test_zip_and_loose_files_in_one_request(api, media_root):
+def test_zip_and_loose_files_in_one_request(upload, classroom, media_root):
     archive = make_zip({"gato.jpg": images.jpeg(51, 50)})
 
-    response = upload(api, ("loose.jpg", images.jpeg(50, 50)), ("Fotos.ZIP", archive))
+    response = upload(("loose.jpg", images.jpeg(50, 50)), ("Fotos.ZIP", archive))
 
     assert response.status_code == 201, response.content
     assert names(response.json()["added"]) == ["loose.jpg", "Fotos.ZIP/gato.jpg"]
-    assert StoredImage.objects.count() == 2 and len(files_on_disk(media_root)) == 2
+    assert_stored(media_root, classroom, 2)
 
 
 # ------------------------------------------------------------------------------------------- bad files
@@ -108,67 +146,90 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("case", BAD_FILES, ids=list(BAD_FILES))
-def test_bad_file_in_a_batch_is_reported_by_name_and_the_rest_are_kept(api, media_root, case):
+def test_bad_file_in_a_batch_is_reported_by_name_and_the_rest_are_kept(upload, classroom, media_root, case):
     name, content, code = BAD_FILES[case]
 
-    response = upload(api, ("good-1.jpg", images.jpeg(64, 48)), (name, content),
-                      ("good-2.jpg", images.jpeg(65, 48)))
+    response = upload(("good-1.jpg", images.jpeg(64, 48)), (name, content), ("good-2.jpg", images.jpeg(65, 48)))
 
     assert response.status_code == 201, response.content
     body = response.json()
     assert names(body["added"]) == ["good-1.jpg", "good-2.jpg"]
     assert refusals(body) == [(name, code)]
     assert body["rejected"][0]["detail"]
-    assert StoredImage.objects.count() == 2 and len(files_on_disk(media_root)) == 2
-    assert not StoredImage.objects.filter(original_name=name).exists()
+    assert_stored(media_root, classroom, 2)
+    assert not ClassImage.objects.filter(original_name=name).exists()
 
 
 @pytest.mark.parametrize("case", BAD_FILES, ids=list(BAD_FILES))
-def test_bad_picture_inside_a_zip_is_reported_by_its_path_and_the_rest_are_kept(api, media_root, case):
+def test_bad_picture_inside_a_zip_is_reported_by_its_path_and_the_rest_are_kept(upload, classroom, media_root, case):
     name, content, code = BAD_FILES[case]
     archive = make_zip({"ok.jpg": images.jpeg(64, 48), f"sub/{name}": content})
 
-    response = upload(api, ("archive.zip", archive))
+    response = upload(("archive.zip", archive))
 
     assert response.status_code == 201, response.content
     body = response.json()
     assert names(body["added"]) == ["archive.zip/ok.jpg"]
     assert refusals(body) == [(f"archive.zip/sub/{name}", code)]
-    assert StoredImage.objects.count() == 1 and len(files_on_disk(media_root)) == 1
+    assert_stored(media_root, classroom, 1)
 
 
 # ------------------------------------------------------------------------------------------ duplicates
 
-def test_same_picture_twice_in_one_batch_is_stored_once(api, media_root):
+def test_same_picture_twice_in_one_batch_is_stored_once(upload, classroom, media_root):
     picture = images.jpeg(64, 48)
 
-    response = upload(api, ("first.jpg", picture), ("copy.jpg", picture), ("other.jpg", images.jpeg(70, 48)))
+    response = upload(("first.jpg", picture), ("copy.jpg", picture), ("other.jpg", images.jpeg(70, 48)))
 
     assert response.status_code == 201, response.content
     body = response.json()
     assert names(body["added"]) == ["first.jpg", "other.jpg"]
     assert names(body["duplicates"]) == ["copy.jpg"]
     assert body["duplicates"][0]["image_id"] == body["added"][0]["image_id"]
-    assert StoredImage.objects.count() == 2 and len(files_on_disk(media_root)) == 2
+    assert name_in_class(classroom, body["added"][0]["image_id"]) == "first.jpg"  # the first name is kept
+    assert_stored(media_root, classroom, 2)
 
 
-def test_picture_uploaded_again_later_is_reported_as_a_duplicate(api, media_root):
+def test_picture_uploaded_into_the_class_again_later_is_a_duplicate_and_nothing_is_queued(
+    upload, classroom, media_root
+):
     picture = images.jpeg(64, 48)
-    first = upload(api, ("gato.jpg", picture)).json()["added"][0]
+    first = upload(("gato.jpg", picture)).json()
 
-    response = upload(api, ("gato-otra-vez.jpg", picture), ("zip.zip", make_zip({"sub/gato.jpg": picture})))
+    response = upload(("gato-otra-vez.jpg", picture), ("zip.zip", make_zip({"sub/gato.jpg": picture})))
 
     assert response.status_code == 201, response.content  # nothing new, but nothing wrong either
     body = response.json()
     assert body["added"] == [] and body["rejected"] == []
     assert names(body["duplicates"]) == ["gato-otra-vez.jpg", "zip.zip/sub/gato.jpg"]
-    assert {entry["image_id"] for entry in body["duplicates"]} == {first["image_id"]}
+    assert {entry["image_id"] for entry in body["duplicates"]} == {first["added"][0]["image_id"]}
+    assert body["scoring_job"] is None  # nothing new to score
+    assert list(Job.objects.values_list("pk", flat=True)) == [first["scoring_job"]]
+    assert name_in_class(classroom, first["added"][0]["image_id"]) == "gato.jpg"
+    assert_stored(media_root, classroom, 1)
+
+
+def test_picture_already_in_another_class_joins_this_class_without_a_second_file(
+    upload, classroom, other_class, media_root
+):
+    picture = images.jpeg(64, 48)
+    theirs = services.import_image(classroom=other_class, content=picture, name="de-olga.jpg", value=None).image
+
+    response = upload(("mi-gato.jpg", picture))
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert [(entry["name"], entry["image_id"]) for entry in body["added"]] == [("mi-gato.jpg", theirs.pk)]
+    assert body["duplicates"] == []
+    assert Job.objects.get(pk=body["scoring_job"]).params == {"images": [theirs.pk]}  # new to this class
     assert StoredImage.objects.count() == 1 and len(files_on_disk(media_root)) == 1
+    # each class keeps the name it was given there
+    assert (name_in_class(classroom, theirs.pk), name_in_class(other_class, theirs.pk)) == ("mi-gato.jpg", "de-olga.jpg")
 
 
 # ------------------------------------------------------------------------------------- archive trouble
 
-def test_archive_clutter_is_ignored(api, media_root):
+def test_archive_clutter_is_ignored(upload, classroom, media_root):
     archive = make_zip({
         "cat.jpg": images.jpeg(64, 48),
         "__MACOSX/._cat.jpg": b"\x00\x05\x16\x07 resource fork",
@@ -179,13 +240,13 @@ def test_archive_clutter_is_ignored(api, media_root):
         "sub/dog.jpg": images.jpeg(80, 48),
     }, folders=["sub/", "__MACOSX/", "empty-folder/"])
 
-    response = upload(api, ("mac.zip", archive))
+    response = upload(("mac.zip", archive))
 
     assert response.status_code == 201, response.content
     body = response.json()
     assert sorted(names(body["added"])) == ["mac.zip/cat.jpg", "mac.zip/sub/dog.jpg"]
     assert body["rejected"] == [] and body["duplicates"] == []
-    assert StoredImage.objects.count() == 2 and len(files_on_disk(media_root)) == 2
+    assert_stored(media_root, classroom, 2)
 
 
 def _truncated_zip() -> bytes:
@@ -197,8 +258,8 @@ DAMAGED_ZIPS = {"not a zip at all": images.TEXT, "cut in half": _truncated_zip()
 
 
 @pytest.mark.parametrize("case", DAMAGED_ZIPS, ids=list(DAMAGED_ZIPS))
-def test_damaged_zip_is_reported_and_leaves_nothing(api, media_root, case):
-    response = upload(api, ("archive.zip", DAMAGED_ZIPS[case]))
+def test_damaged_zip_is_reported_and_leaves_nothing(upload, media_root, case):
+    response = upload(("archive.zip", DAMAGED_ZIPS[case]))
 
     assert response.status_code == 400
     body = response.json()
@@ -207,14 +268,14 @@ def test_damaged_zip_is_reported_and_leaves_nothing(api, media_root, case):
     assert_nothing_stored(media_root)
 
 
-def test_damaged_zip_next_to_good_files_does_not_stop_them(api, media_root):
-    response = upload(api, ("bad.zip", _truncated_zip()), ("good.jpg", images.jpeg(64, 48)))
+def test_damaged_zip_next_to_good_files_does_not_stop_them(upload, classroom, media_root):
+    response = upload(("bad.zip", _truncated_zip()), ("good.jpg", images.jpeg(64, 48)))
 
     assert response.status_code == 201, response.content
     body = response.json()
     assert names(body["added"]) == ["good.jpg"]
     assert refusals(body) == [("bad.zip", "bad_zip")]
-    assert StoredImage.objects.count() == 1 and len(files_on_disk(media_root)) == 1
+    assert_stored(media_root, classroom, 1)
 
 
 def _zip_with_corrupt_deflate_data() -> bytes:
@@ -231,23 +292,23 @@ def _zip_with_corrupt_deflate_data() -> bytes:
     return bytes(data)
 
 
-def test_damaged_member_inside_a_zip_is_reported_and_the_rest_are_kept(api, media_root):
-    response = upload(api, ("archive.zip", _zip_with_corrupt_deflate_data()))
+def test_damaged_member_inside_a_zip_is_reported_and_the_rest_are_kept(upload, classroom, media_root):
+    response = upload(("archive.zip", _zip_with_corrupt_deflate_data()))
 
     assert response.status_code == 201, response.content
     body = response.json()
     assert names(body["added"]) == ["archive.zip/ok.jpg"]
     assert refusals(body) == [("archive.zip/broken.jpg", "bad_zip")]
-    assert StoredImage.objects.count() == 1 and len(files_on_disk(media_root)) == 1
+    assert_stored(media_root, classroom, 1)
 
 
 # ------------------------------------------------------------------------------------------------ limits
 
-def test_zip_with_too_many_files_is_refused_whole(api, media_root, settings):
+def test_zip_with_too_many_files_is_refused_whole(upload, media_root, settings):
     settings.EDUAI_MAX_ZIP_FILES = 2
     archive = make_zip({f"sub/{i}.jpg": images.jpeg(60 + i, 48) for i in range(3)})
 
-    response = upload(api, ("many.zip", archive), HTTP_ACCEPT_LANGUAGE="en")
+    response = upload(("many.zip", archive), HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 400
     body = response.json()
@@ -257,51 +318,51 @@ def test_zip_with_too_many_files_is_refused_whole(api, media_root, settings):
     assert_nothing_stored(media_root)
 
 
-def test_zip_that_unpacks_to_more_than_the_limit_is_refused_whole(api, media_root, settings):
+def test_zip_that_unpacks_to_more_than_the_limit_is_refused_whole(upload, media_root, settings):
     settings.EDUAI_MAX_ZIP_BYTES = 1 * MB
     # zeros compress to almost nothing: the archive is small, its contents are not
     half = b"\0" * (MB // 2 + 1)
     archive = make_zip({"ok.jpg": images.jpeg(64, 48), "a.bmp": half, "b.bmp": half})
     assert len(archive) < MB // 10
 
-    response = upload(api, ("bomb.zip", archive))
+    response = upload(("bomb.zip", archive))
 
     assert response.status_code == 400
     assert refusals(response.json()) == [("bomb.zip", "zip_too_large")]
     assert_nothing_stored(media_root)
 
 
-def test_zip_file_itself_over_the_limit_is_refused(api, media_root, settings):
+def test_zip_file_itself_over_the_limit_is_refused(upload, media_root, settings):
     settings.EDUAI_MAX_ZIP_BYTES = 1 * MB
     archive = make_zip({"ok.jpg": images.jpeg(64, 48), "noise.bin": os.urandom(MB + 1)},
                        compression=zipfile.ZIP_STORED)
 
-    response = upload(api, ("big.zip", archive))
+    response = upload(("big.zip", archive))
 
     assert response.status_code == 400
     assert refusals(response.json()) == [("big.zip", "file_too_large")]
     assert_nothing_stored(media_root)
 
 
-def test_zip_member_over_the_upload_limit_is_skipped_and_the_rest_are_kept(api, media_root, settings):
+def test_zip_member_over_the_upload_limit_is_skipped_and_the_rest_are_kept(upload, classroom, media_root, settings):
     settings.EDUAI_MAX_UPLOAD_BYTES = 1 * MB
     huge = b"\xff\xd8\xff\xe0" + b"\0" * (MB + MB // 2)  # a JPEG start, then zeros: tiny once deflated
     archive = make_zip({"ok.jpg": images.jpeg(64, 48), "sub/huge.jpg": huge})
 
-    response = upload(api, ("archive.zip", archive))
+    response = upload(("archive.zip", archive))
 
     assert response.status_code == 201, response.content
     body = response.json()
     assert names(body["added"]) == ["archive.zip/ok.jpg"]
     assert refusals(body) == [("archive.zip/sub/huge.jpg", "file_too_large")]
-    assert StoredImage.objects.count() == 1 and len(files_on_disk(media_root)) == 1
+    assert_stored(media_root, classroom, 1)
 
 
-def test_zip_whose_only_member_is_over_the_upload_limit_stores_nothing(api, media_root, settings):
+def test_zip_whose_only_member_is_over_the_upload_limit_stores_nothing(upload, media_root, settings):
     settings.EDUAI_MAX_UPLOAD_BYTES = 1 * MB
     archive = make_zip({"huge.jpg": b"\xff\xd8\xff\xe0" + b"\0" * (2 * MB)})
 
-    response = upload(api, ("archive.zip", archive))
+    response = upload(("archive.zip", archive))
 
     assert response.status_code == 400
     assert refusals(response.json()) == [("archive.zip/huge.jpg", "file_too_large")]
@@ -314,10 +375,9 @@ def test_zip_whose_only_member_is_over_the_upload_limit_stores_nothing(api, medi
     ({}, "es"), ({"HTTP_ACCEPT_LANGUAGE": "es"}, "es"), ({"HTTP_ACCEPT_LANGUAGE": "en"}, "en"),
 ], ids=["default", "es", "en"])
 def test_when_every_file_is_bad_the_answer_is_400_in_the_users_language_and_nothing_is_stored(
-    api, media_root, headers, language
+    upload, media_root, headers, language
 ):
-    response = upload(api, ("notas.txt", images.TEXT), ("vacia.jpg", b""), ("página.jpg", images.HTML),
-                      **headers)
+    response = upload(("notas.txt", images.TEXT), ("vacia.jpg", b""), ("página.jpg", images.HTML), **headers)
 
     assert response.status_code == 400
     body = response.json()
@@ -333,8 +393,9 @@ def test_when_every_file_is_bad_the_answer_is_400_in_the_users_language_and_noth
 
 
 @pytest.mark.parametrize("language, text", [("es", "vacía"), ("en", "empty")])
-def test_request_without_files_is_a_400(api, media_root, language, text):
-    response = api.post(reverse("api:images"), {}, format="multipart", HTTP_ACCEPT_LANGUAGE=language)
+def test_request_without_files_is_a_400(api, classroom, media_root, language, text):
+    response = api.post(reverse("api:images", args=[classroom.pk]), {}, format="multipart",
+                        HTTP_ACCEPT_LANGUAGE=language)
 
     assert response.status_code == 400
     body = response.json()
@@ -342,36 +403,105 @@ def test_request_without_files_is_a_400(api, media_root, language, text):
     assert_nothing_stored(media_root)
 
 
-def test_files_sent_under_another_field_name_are_not_taken(api, media_root):
-    response = api.post(reverse("api:images"), {"file": SimpleUploadedFile("a.jpg", images.jpeg())},
-                        format="multipart")
+def test_files_sent_under_another_field_name_are_not_taken(api, classroom, media_root):
+    response = api.post(reverse("api:images", args=[classroom.pk]),
+                        {"file": SimpleUploadedFile("a.jpg", images.jpeg())}, format="multipart")
 
     assert response.status_code == 400
     assert response.json()["field"] == "files"
     assert_nothing_stored(media_root)
 
 
+# --------------------------------------------------------------------------------- who may upload
+
+def test_a_student_of_another_class_gets_404_and_nothing_is_stored(upload, classroom, other_class, media_root):
+    bea = client_for(other_class.memberships.get(role="student").user)
+
+    response = upload(("a.jpg", images.jpeg(64, 48)), client=bea)
+
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert bea.get(reverse("api:images", args=[classroom.pk])).status_code == 404
+    assert_nothing_stored(media_root)
+
+
+def test_someone_not_logged_in_cannot_upload(classroom, media_root):
+    response = APIClient().post(reverse("api:images", args=[classroom.pk]),
+                                {"files": [SimpleUploadedFile("a.jpg", images.jpeg())]}, format="multipart")
+
+    assert response.status_code in (401, 403)
+    assert_nothing_stored(media_root)
+
+
+def test_students_never_see_the_file_names_in_the_gallery_and_teachers_do(upload, api, classroom, student, teacher):
+    body = upload(("secreto-de-ana.jpg", images.jpeg(64, 48)),
+                  ("fotos.zip", make_zip({"sub/perro-del-vecino.png": images.rgba_png()}))).json()
+    ids = sorted(entry["image_id"] for entry in body["added"])
+    tere = client_for(teacher)
+
+    student_rows = _gallery(api, classroom)  # ana uploaded them, and still does not see the names
+    teacher_rows = _gallery(tere, classroom)
+
+    assert sorted(student_rows) == sorted(teacher_rows) == ids
+    assert set(student_rows.values()) == {""}
+    assert sorted(teacher_rows.values()) == ["perro-del-vecino.png", "secreto-de-ana.jpg"]
+    for pk in ids:  # the picture's own view says the same
+        detail = reverse("api:image-detail", args=[classroom.pk, pk])
+        assert api.get(detail).json()["original_name"] == ""
+        assert tere.get(detail).json()["original_name"] == teacher_rows[pk]
+    pages = {}  # and so does the gallery page
+    for who in (student, teacher):
+        browser = Client()
+        browser.force_login(who)
+        pages[who.username] = browser.get(reverse("labeling:gallery", args=[classroom.pk])).content.decode()
+    assert "secreto-de-ana" not in pages["ana"] and "perro-del-vecino" not in pages["ana"]
+    assert "secreto-de-ana" in pages["tere"] and "perro-del-vecino" in pages["tere"]
+
+
+def _gallery(client, classroom) -> dict[int, str]:
+    """{picture id: original_name} of every picture the class's gallery lists."""
+    response = client.get(reverse("api:images", args=[classroom.pk]))
+    assert response.status_code == 200, response.content
+    return {row["id"]: row["original_name"] for row in response.json()["results"]}
+
+
 # ------------------------------------------------------------------------------------------- scoring
 
-def test_uploaded_pictures_are_scored_by_the_active_model(api, media_root, active_model):
+def test_the_request_only_stores_and_queues_one_scoring_job_for_exactly_the_new_pictures(
+    upload, classroom, student, active_model
+):
+    already = upload(("ya-estaba.jpg", images.jpeg(90, 48))).json()["added"][0]["image_id"]
     archive = make_zip({"sub/b.png": images.rgba_png()})
 
-    response = upload(api, ("a.jpg", images.jpeg(64, 48)), ("pics.zip", archive))
+    response = upload(("a.jpg", images.jpeg(64, 48)), ("copia.jpg", images.jpeg(90, 48)), ("pics.zip", archive))
 
     assert response.status_code == 201, response.content
-    new_ids = {entry["image_id"] for entry in response.json()["added"]}
-    assert len(new_ids) == 2
+    body = response.json()
+    new_ids = [entry["image_id"] for entry in body["added"]]
+    assert len(new_ids) == 2 and already not in new_ids
+    assert [(entry["name"], entry["image_id"]) for entry in body["duplicates"]] == [("copia.jpg", already)]
+    assert not ImageScore.objects.exists()  # nothing was scored while the request ran
+    job = Job.objects.get(pk=body["scoring_job"])
+    assert (job.kind, job.classroom, job.owner, job.status) == (Job.Kind.SCORING, classroom, student, Job.Status.QUEUED)
+    assert job.params == {"images": new_ids}
+    polled = client_for(student).get(reverse("api:job-detail", args=[job.pk]))
+    assert polled.status_code == 200 and polled.json()["status"] == "queued"
+
+    finished = jobs.execute(job.pk, worker="test-worker")
+
+    assert finished.status == Job.Status.SUCCEEDED and finished.result["scored"] == 2
     scores = ImageScore.objects.filter(model_version=active_model)
-    assert {score.image_id for score in scores} == new_ids
+    assert sorted(score.image_id for score in scores) == sorted(new_ids)  # not the one already in the class
     for score in scores:
         assert set(score.probabilities) == {"cat", "dog", "neither"}
         assert sum(score.probabilities.values()) == pytest.approx(1, abs=1e-4)
         assert len(score.embedding) > 0
 
 
-def test_without_an_active_model_pictures_are_stored_unscored(api, media_root):
-    response = upload(api, ("a.jpg", images.jpeg(64, 48)))
+def test_without_an_active_model_pictures_are_stored_and_the_job_scores_nothing(upload, classroom, media_root):
+    response = upload(("a.jpg", images.jpeg(64, 48)))
 
     assert response.status_code == 201, response.content
-    assert StoredImage.objects.count() == 1
+    assert_stored(media_root, classroom, 1)
+    finished = jobs.execute(response.json()["scoring_job"], worker="test-worker")
+    assert finished.status == Job.Status.SUCCEEDED and finished.result["scored"] == 0
     assert not ImageScore.objects.exists()
