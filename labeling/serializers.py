@@ -86,9 +86,11 @@ class UploadItemOutput(serializers.Serializer):
 
 
 class UploadOutput(serializers.Serializer):
-    added = UploadItemOutput(many=True)
-    duplicates = UploadItemOutput(many=True)
+    added = UploadItemOutput(many=True, help_text="new to the class")
+    duplicates = UploadItemOutput(many=True, help_text="already in the class")
     rejected = UploadItemOutput(many=True)
+    scoring_job = serializers.IntegerField(allow_null=True, help_text="the job that scores the new pictures "
+                                                                      "(/api/v1/jobs/{id}/); null when none is new")
 
 
 class GalleryQuery(serializers.Serializer):
