@@ -2,9 +2,10 @@
 
 Measures, on the shared photos (`settings.SHARED_DATASETS_DIR`, never copied into the repository):
 latency of the analyze service (decode + model + heatmap, no database), ONNX Runtime versus
-tf_keras inference, batched throughput, zero-shot cat-vs-dog accuracy, and the calibration of
-the "unusual" threshold on a sha256-based split. Only the `## Analyze (make bench)` section of
-docs/benchmarks.md is rewritten; other sections are kept.
+tf_keras inference, batched throughput, zero-shot cat-vs-dog accuracy, the calibration of the
+"unusual" threshold on a sha256-based split, and, for two small trained versions, the time of their
+one served graph against the two graphs an analysis used to run (the classifier and the ImageNet
+network). Only the `## Analyze (make bench)` section of docs/benchmarks.md is rewritten.
 
 Run from the project root: `.venv/bin/python -m bench.analyze`. All times are milliseconds (ms)
 unless a name says otherwise; throughput is images per second.
@@ -28,12 +29,13 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from classifier import explain, zero_shot  # noqa: E402
 from classifier.images import ImageRejected, read_image  # noqa: E402
-from classifier.services import predict  # noqa: E402
-from ml_models import pretrained  # noqa: E402
-from ml_models.preprocess import to_model_input  # noqa: E402
-from ml_models.runtime import LoadedModel  # noqa: E402
+from ml_models.core import answer as answers  # noqa: E402
+from ml_models.core import calibration  # noqa: E402
+from ml_models.core.cam import heatmap_png  # noqa: E402
+from ml_models.core.inference import OnnxModel, ServedModel  # noqa: E402
+from ml_models.core.preprocess import to_model_input  # noqa: E402
+from ml_models.networks import pretrained  # noqa: E402
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SECTION_HEADING = "## Analyze (make bench)"
@@ -48,7 +50,6 @@ KERAS_SUBSET = 200  # images timed with tf_keras (slow)
 BATCH_SIZES = (1, 8, 32)
 THROUGHPUT_IMAGES = 256  # images per round (divisible by every batch size)
 THROUGHPUT_ROUNDS = 3  # rounds per batch size; the median round is reported
-CALIBRATION_DIGITS = "01234567"  # first hex digit of sha256: calibration split; 8-f is held out
 Z_95 = 1.959964  # two-sided 95% normal quantile
 GOAL_SPEEDUP = 3.0  # ONNX at least 3x faster than tf_keras predict, per image
 GOAL_ANALYZE_P50_MS = 50.0  # analyze service p50 per image, on 2 cores
@@ -123,8 +124,9 @@ class AnalyzeRun:
     rejected: list[str]  # file names read_image refused
 
 
-def analyze_once(model: LoadedModel, content: bytes):
-    """The analyze service without database or storage: read_image -> predict -> heatmap_png.
+def analyze_once(model: ServedModel, content: bytes):
+    """The analyze service without database or storage: read_image -> the served graph -> the answer
+    function (verdict, tags, CAM) -> heatmap_png, as `classifier.services.analyze_image` runs them.
 
     Returns (normalised image, {stage: ms}); the "model" stage (resize + ONNX) is inside "inference".
     """
@@ -134,17 +136,19 @@ def analyze_once(model: LoadedModel, content: bytes):
     )
     decode_ms = elapsed_ms(started)
     step = time.perf_counter()
-    prediction = predict(model, image.rgb)
+    (row,) = answers.rows(model.predict(model.inputs([image.rgb])))
+    model_ms = elapsed_ms(step)
+    result = answers.answer(row, model.signature)
     inference_ms = elapsed_ms(step)
     step = time.perf_counter()
-    explain.heatmap_png(prediction.cam_grid, (image.width, image.height))
+    heatmap_png(result.cam, (image.width, image.height))
     heatmap_ms = elapsed_ms(step)
-    times = {"decode": decode_ms, "inference": inference_ms, "model": prediction.inference_ms,
+    times = {"decode": decode_ms, "inference": inference_ms, "model": model_ms,
              "heatmap": heatmap_ms, "total": elapsed_ms(started)}
     return image, times
 
 
-def measure_analyze(model: LoadedModel, photos: list[Photo]) -> AnalyzeRun:
+def measure_analyze(model: ServedModel, photos: list[Photo]) -> AnalyzeRun:
     """Analyze every photo one at a time (after WARMUP_IMAGES uncounted ones), keeping model inputs."""
     for photo in photos[:WARMUP_IMAGES]:
         analyze_once(model, photo.content)
@@ -165,9 +169,9 @@ def measure_analyze(model: LoadedModel, photos: list[Photo]) -> AnalyzeRun:
     return AnalyzeRun(stages_ms, accepted, hashes, np.stack(inputs), rejected)
 
 
-def measure_onnx(model: LoadedModel, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def measure_onnx(model: ServedModel, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """ONNX Runtime alone, batch 1, on every input: (ms per image, probabilities (N, 1000))."""
-    times, probabilities = time_calls(lambda x: model.predict(x[None])["probabilities"][0], inputs)
+    times, probabilities = time_calls(lambda x: model.predict(x[None], ["probabilities"])["probabilities"][0], inputs)
     return times, np.stack(probabilities)
 
 
@@ -189,7 +193,7 @@ def measure_keras(inputs: np.ndarray) -> KerasRun:
     import tensorflow as tf
     import tf_keras
 
-    from ml_models import lite0
+    from ml_models.networks import lite0
 
     model = lite0.load_pretrained()
     predict_ms, _ = time_calls(lambda x: model.predict(x[None], verbose=0)["probabilities"], inputs)
@@ -197,7 +201,7 @@ def measure_keras(inputs: np.ndarray) -> KerasRun:
     return KerasRun(predict_ms, call_ms, tf.__version__, tf_keras.__version__)
 
 
-def images_per_second(model: LoadedModel, batches: list[np.ndarray]) -> float:
+def images_per_second(model: ServedModel, batches: list[np.ndarray]) -> float:
     """One round of ONNX Runtime inference over `batches`: images per second."""
     started = time.perf_counter()
     for batch in batches:
@@ -205,7 +209,7 @@ def images_per_second(model: LoadedModel, batches: list[np.ndarray]) -> float:
     return sum(len(batch) for batch in batches) / (elapsed_ms(started) / 1000)
 
 
-def measure_throughput(model: LoadedModel, inputs: np.ndarray) -> dict[int, float]:
+def measure_throughput(model: ServedModel, inputs: np.ndarray) -> dict[int, float]:
     """ONNX Runtime inference on pre-decoded inputs: median images per second for each batch size."""
     images = inputs[:THROUGHPUT_IMAGES]
     result = {}
@@ -215,6 +219,87 @@ def measure_throughput(model: LoadedModel, inputs: np.ndarray) -> dict[int, floa
         rounds = [images_per_second(model, batches) for _ in range(THROUGHPUT_ROUNDS)]
         result[batch_size] = float(np.median(rounds))
     return result
+
+
+# ---------------------------------------------------------------------------- one graph or two
+
+GRAPH_PHOTOS = 300  # timed at batch 1, spread evenly over the accepted photos
+TRAIN_PER_CLASS = 100  # cats and dogs each version learns from (the first files by name)
+CALIBRATION_OTHERS = 60  # not-catdog photos each version calibrates its unusual threshold on
+TRAINED_CONFIGS = {  # small, so the bench stays minutes; accuracy is not what is measured here
+    "lite0-finetune": {"epochs": 1, "fine_tune_epochs": 1, "cv_folds": 0, "quantize": False, "batch_size": 16},
+    "student-cnn": {"epochs": 3, "cv_folds": 0, "quantize": False},
+}
+
+
+def train_versions(folder: Path, datasets: Path) -> dict[str, Path]:
+    """Two small trained versions in `folder` (imports TensorFlow): their artifact folders by preset."""
+    import hashlib
+
+    from training.pipeline.config import preset
+    from training.pipeline.data import Example
+    from training.pipeline.run import run_pipeline
+
+    def examples(subfolder: str, pattern: str, label: int, count: int) -> list[Example]:
+        paths = sorted((datasets / subfolder).glob(pattern))[:count]
+        return [Example(hashlib.sha256(path.read_bytes()).hexdigest(), path, label) for path in paths]
+
+    pets = examples("catsdogs/cat", "*.jpg", 0, TRAIN_PER_CLASS) + examples("catsdogs/dog", "*.jpg", 1, TRAIN_PER_CLASS)
+    others = examples("not-catdog", "*.JPEG", -1, CALIBRATION_OTHERS)
+    folders = {}
+    for name, overrides in TRAINED_CONFIGS.items():
+        folders[name] = folder / name
+        run_pipeline(preset(name, **overrides), pets, folders[name], name=name, version=1, others=others)
+    return folders
+
+
+@dataclass(frozen=True)
+class GraphsRun:
+    one_ms: np.ndarray  # the version's served graph: every output at once
+    two_ms: np.ndarray  # its classifier graph, then the pretrained ImageNet graph (the old way)
+    one_bytes: int
+    two_bytes: int
+    shared_stages: str
+    test_accuracy: float
+    test_count: int
+    unusual: dict
+
+
+def measure_graphs(analyze: AnalyzeRun, pretrained_model: ServedModel) -> dict[str, GraphsRun]:
+    """One served graph against two graphs (batch 1, pre-decoded inputs) for each trained version."""
+    import tempfile
+
+    from ml_models.core.artifacts import ONNX_FILE, Manifest
+    from training.pipeline.run import CLASSIFIER_FILE
+
+    subset = analyze.inputs[np.linspace(0, len(analyze.inputs) - 1, GRAPH_PHOTOS).round().astype(int)]
+    imagenet = pretrained_model.graph
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        print("bench: training two small versions for one graph against two...", flush=True)
+        for name, path in train_versions(Path(folder), datasets_dir()).items():
+            served, classifier = OnnxModel(path / ONNX_FILE), OnnxModel(path / CLASSIFIER_FILE)
+            one_ms, _ = time_calls(lambda x: served.predict(x[None]), subset)
+            two_ms, _ = time_calls(lambda x: (classifier.predict(x[None]), imagenet.predict(x[None])), subset)
+            manifest = Manifest.read(path)
+            metrics = manifest.metrics
+            results[name] = GraphsRun(
+                one_ms=one_ms, two_ms=two_ms, one_bytes=(path / ONNX_FILE).stat().st_size,
+                two_bytes=(path / CLASSIFIER_FILE).stat().st_size
+                + (pretrained.artifact_dir(settings.MODELS_DIR) / ONNX_FILE).stat().st_size,
+                shared_stages=_shared_stages(metrics["served_graph"]),
+                test_accuracy=metrics["test"]["accuracy"], test_count=metrics["test"]["count"],
+                unusual=metrics["unusual"],
+            )
+    return results
+
+
+def _shared_stages(served_graph: dict) -> str:
+    """What of Lite0 the served graph shares with its ImageNet branch, in words for the table."""
+    shared, duplicated = served_graph["stages_shared_with_imagenet"], served_graph["stages_duplicated"]
+    if not shared:
+        return "nothing: a whole Lite0 runs beside the CNN"
+    return f"{len(shared)} of {len(shared) + len(duplicated)} stages (stem, blocks, head); the fine-tuned {', '.join(duplicated) or 'head'} run twice"
 
 
 # ---------------------------------------------------------------------------- quality
@@ -231,7 +316,7 @@ def wilson_interval(successes: int, total: int, z: float = Z_95) -> tuple[float,
 def zero_shot_accuracy(probabilities: np.ndarray, groups: np.ndarray) -> dict[str, dict]:
     """Cat vs dog (cat if cat mass >= dog mass) on the cat and dog photos: per class and overall."""
     pets = np.isin(groups, ("cat", "dog"))
-    masses = np.array([zero_shot.cat_dog_mass(p) for p in probabilities[pets]])
+    masses = np.array([answers.cat_dog_mass(p) for p in probabilities[pets]])
     predicted = np.where(masses[:, 0] >= masses[:, 1], "cat", "dog")
     correct = predicted == groups[pets]
     masks = {"cat": groups[pets] == "cat", "dog": groups[pets] == "dog", "all": np.ones_like(correct)}
@@ -243,56 +328,33 @@ def zero_shot_accuracy(probabilities: np.ndarray, groups: np.ndarray) -> dict[st
     return result
 
 
-def auroc(scores: np.ndarray, positive: np.ndarray) -> float:
-    """Area under the ROC curve, rank-based (Mann-Whitney U, ties get their average rank)."""
-    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
-    ranks = (np.cumsum(counts) - (counts - 1) / 2)[inverse]  # 1-based average ranks
-    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+def flag_metrics(scores: np.ndarray, positive: np.ndarray, threshold: float) -> dict[str, float]:
+    """The signature's rule ("unusual if score >= threshold") at `threshold`: rates in [0, 1]."""
+    return calibration.flag_metrics(scores, positive, threshold)
 
 
-def balanced_accuracy(flagged: np.ndarray, positive: np.ndarray) -> float:
-    """Mean of the catch rate on positives and the pass rate on negatives."""
-    return float((flagged[positive].mean() + (~flagged[~positive]).mean()) / 2)
-
-
-def choose_threshold(scores: np.ndarray, positive: np.ndarray) -> float:
-    """The unique score t maximising balanced accuracy of "unusual if score >= t" (lowest t on ties)."""
-    candidates = np.unique(scores)
-    flagged = scores[None, :] >= candidates[:, None]  # (thresholds, images)
-    tpr = flagged[:, positive].mean(axis=1)
-    tnr = (~flagged[:, ~positive]).mean(axis=1)
-    return float(candidates[int(np.argmax((tpr + tnr) / 2))])
-
-
-def flag_metrics(probabilities: np.ndarray, positive: np.ndarray, threshold: float) -> dict[str, float]:
-    """The project's own rule (`zero_shot.classify`) at `threshold`: rates as fractions in [0, 1]."""
-    flagged = np.array([zero_shot.classify(p, threshold=threshold).label == "unusual" for p in probabilities])
-    return {"threshold": threshold, "balanced_accuracy": balanced_accuracy(flagged, positive),
-            "false_flags": float(flagged[~positive].mean()), "caught": float(flagged[positive].mean())}
-
-
-def calibrate_unusual(probabilities: np.ndarray, groups: np.ndarray, sha256: list[str]) -> dict:
-    """Choose the unusual threshold on the calibration split, report it and the current one on held-out."""
-    scores = np.array([zero_shot.classify(p).unusual_score for p in probabilities])
+def calibrate_unusual(probabilities: np.ndarray, groups: np.ndarray, sha256: list[str], signature: dict) -> dict:
+    """Choose the unusual threshold on the calibration split, report it and the signature's on held-out."""
+    scores = np.array([answers.unusual_score({"probabilities": p}, signature) for p in probabilities])
     positive = groups == "other"
-    calibration = np.array([digest[0] in CALIBRATION_DIGITS for digest in sha256])
-    held_out = ~calibration
-    chosen = choose_threshold(scores[calibration], positive[calibration])
+    in_calibration = np.array([calibration.in_calibration_split(digest) for digest in sha256])
+    held_out = ~in_calibration
+    chosen = calibration.choose_threshold(scores[in_calibration], positive[in_calibration])
+    current = signature["decision"]["unusual"]["threshold"]
 
     def metrics(split: np.ndarray, threshold: float) -> dict[str, float]:
-        return flag_metrics(probabilities[split], positive[split], threshold)
+        return flag_metrics(scores[split], positive[split], threshold)
 
     return {
         "chosen": chosen,
         "counts": {name: (int((mask & ~positive).sum()), int((mask & positive).sum()))
-                   for name, mask in (("calibration", calibration), ("held-out", held_out))},
-        "auroc": {"calibration": auroc(scores[calibration], positive[calibration]),
-                  "held-out": auroc(scores[held_out], positive[held_out])},
+                   for name, mask in (("calibration", in_calibration), ("held-out", held_out))},
+        "auroc": {"calibration": calibration.auroc(scores[in_calibration], positive[in_calibration]),
+                  "held-out": calibration.auroc(scores[held_out], positive[held_out])},
         "rows": [
-            ("calibration", "chosen", metrics(calibration, chosen)),
+            ("calibration", "chosen", metrics(in_calibration, chosen)),
             ("held-out", "chosen", metrics(held_out, chosen)),
-            ("held-out", "current `UNUSUAL_THRESHOLD`", metrics(held_out, zero_shot.UNUSUAL_THRESHOLD)),
+            ("held-out", "in the served signature", metrics(held_out, current)),
         ],
     }
 
@@ -384,18 +446,18 @@ def render_performance(results: dict) -> list[str]:
     header = ["", "images", "p50 (ms)", "p95 (ms)", "mean (ms)"]
     return [
         "### Analyze service latency, one image at a time",
-        f"`read_image` + `classifier.services.predict` + `explain.heatmap_png`, no database or file storage, "
+        f"`read_image` + the served graph + `answer.answer` + `cam.heatmap_png`, no database or file storage, "
         f"after {WARMUP_IMAGES} warm-up images; every photo above (cats, dogs and not-catdog).",
         table(header, latency_rows([
             ("decode (`read_image`)", stages["decode"]),
-            ("inference (`services.predict`: resize, ONNX, zero-shot, tags, CAM)", stages["inference"]),
+            ("inference (resize, ONNX, then the answer: verdict, tags, CAM)", stages["inference"]),
             ("&nbsp;&nbsp;of which resize + ONNX Runtime", stages["model"]),
             ("heatmap (`heatmap_png`)", stages["heatmap"]),
             ("**total**", stages["total"]),
         ])),
         "### Inference alone, batch 1 (224x224 uint8 input, pre-decoded)",
         table(header, latency_rows([
-            ("ONNX Runtime `LoadedModel.predict`", results["onnx_ms"]),
+            ("ONNX Runtime `ServedModel.predict` (probabilities only)", results["onnx_ms"]),
             ("tf_keras `model.predict(x, verbose=0)`", keras.predict_ms),
             ("tf_keras `model(x, training=False)` (direct call)", keras.call_ms),
         ])),
@@ -413,6 +475,43 @@ def render_performance(results: dict) -> list[str]:
     ]
 
 
+def render_graphs(results: dict) -> list[str]:
+    """Markdown for one served graph against two, per trained version."""
+    rows, notes = [], []
+    for name, run in results["graphs"].items():
+        one, two = summary(run.one_ms)["p50"], summary(run.two_ms)["p50"]
+        rows.append([f"`{name}`", f"{one:.1f}", f"{two:.1f}", f"{two / one:.2f}x", f"{run.one_bytes / 1e6:.1f}",
+                     f"{run.two_bytes / 1e6:.1f}", run.shared_stages])
+        unusual = run.unusual
+        held = unusual.get("held_out")
+        calibration_text = (
+            f"kept the pretrained threshold {unusual['threshold']:.3f} (too few pictures that are neither)"
+            if unusual["inherited"] else
+            f"chose its own unusual threshold, {unusual['threshold']:.3f}, on its calibration half "
+            f"({unusual['counts']['calibration']['pets']} test-split cats/dogs, "
+            f"{unusual['counts']['calibration']['others']} not-catdog)"
+            + (f"; on the held-out half it flags {pct(held['false_flags'])} of "
+               f"{unusual['counts']['held_out']['pets']} cats/dogs and catches {pct(held['caught'])} of "
+               f"{unusual['counts']['held_out']['others']} others" if held else ""))
+        notes.append(f"- `{name}`: test accuracy {pct(run.test_accuracy)} on its own test split "
+                     f"(n = {run.test_count}; a small run, not a quality result); it {calibration_text}.")
+    return [
+        "### One graph or two, for a trained version",
+        f"Each version was trained here on the first {TRAIN_PER_CLASS} cat and {TRAIN_PER_CLASS} dog photos "
+        f"(by file name) with settings small enough for a benchmark ({', '.join(f'`{n}`: {c}' for n, c in TRAINED_CONFIGS.items())}), "
+        f"and calibrated its unusual threshold with the first {CALIBRATION_OTHERS} not-catdog photos. "
+        f"Timed at batch 1 on {GRAPH_PHOTOS} pre-decoded photos spread over the set, after {WARMUP_CALLS} warm-up calls: "
+        "**one graph** is the version's served `model.onnx` (its own probabilities, class maps, embedding and "
+        "feature maps, plus the ImageNet probabilities for tags and the unusual score); **two graphs** is what an "
+        "analysis ran before the model contract: the classifier's own graph, then the pretrained ImageNet graph.",
+        table(["version", "one graph p50 (ms)", "two graphs p50 (ms)", "two / one", "one graph (MB)",
+               "two graphs (MB)", "what the ImageNet branch shares"], rows),
+        "\n".join(notes),
+        "The not-catdog photos come from ImageNet, which the pretrained branch was trained on: the calibration "
+        "numbers are optimistic.",
+    ]
+
+
 def render_quality(results: dict) -> list[str]:
     """Markdown blocks for zero-shot accuracy and the unusual-score calibration."""
     accuracy, unusual = results["accuracy"], results["unusual"]
@@ -420,14 +519,15 @@ def render_quality(results: dict) -> list[str]:
     return [
         "### Zero-shot cat vs dog accuracy",
         "Label from the folder; prediction = cat when the ImageNet cat-class mass >= the dog-breed mass "
-        "(`zero_shot.cat_dog_mass`). 95% Wilson interval.",
+        "(`answer.cat_dog_mass`). 95% Wilson interval.",
         table(["class", "correct / photos", "accuracy", "95% CI"], [
             [name, f"{row['correct']} / {row['total']}", pct(row["accuracy"]),
              f"{pct(row['ci'][0])} - {pct(row['ci'][1])}"]
             for name, row in accuracy.items()
         ]),
         "### Unusual score calibration",
-        "Score = 1 - (cat mass + dog mass); flagged unusual when score >= threshold (`zero_shot.classify`). "
+        "Score = 1 - (cat mass + dog mass); flagged unusual when score >= threshold (the signature's rule, "
+        "`answer.unusual_score`). "
         "Split by the sha256 of the file bytes: first hex digit 0-7 = calibration "
         f"({counts['calibration'][0]} cats/dogs, {counts['calibration'][1]} not-catdog), 8-f = held-out "
         f"({counts['held-out'][0]} cats/dogs, {counts['held-out'][1]} not-catdog). The threshold maximising "
@@ -456,13 +556,15 @@ def render_section(results: dict) -> str:
         f"Generated by `make bench` (`bench/analyze.py`) on {machine['date (UTC)']} UTC in "
         f"{results['runtime_s']:.0f} s. Photos: {groups.count('cat')} cats and {groups.count('dog')} dogs "
         f"(`catsdogs/`), {groups.count('other')} not-catdog (`not-catdog/`) from the shared datasets; "
-        f"model `{pretrained.NAME}` v{pretrained.VERSION} (EfficientNet-Lite0, ImageNet-1k, zero-shot)."
+        f"model `{pretrained.NAME}` v{pretrained.VERSION} (EfficientNet-Lite0, ImageNet-1k, zero-shot; its served "
+        "graph includes the class maps for the heatmap)."
         + (f" Refused by `read_image` and left out: {', '.join(rejected)}." if rejected else ""),
         "### Machine",
         table(["", ""], [[key, value] for key, value in machine.items()]),
         "### Goals",
         table(["goal", "target", "measured", "result"], goals(results)),
         *render_performance(results),
+        *render_graphs(results),
         *render_quality(results),
     ]
     return "\n\n".join(blocks) + "\n"
@@ -505,6 +607,9 @@ def print_summary(results: dict) -> None:
     for split, name, m in unusual["rows"]:
         print(f"  {split}, {name} ({m['threshold']:.3f}): wrongly flagged {pct(m['false_flags'])}, "
               f"caught {pct(m['caught'])}")
+    for name, run in results["graphs"].items():
+        print(f"{name}: one graph p50 {summary(run.one_ms)['p50']:.1f} ms, two graphs p50 "
+              f"{summary(run.two_ms)['p50']:.1f} ms")
     print(f"wrote {DOC_PATH} in {results['runtime_s']:.0f} s")
     print(f"chosen unusual threshold: {unusual['chosen']:.3f}")
 
@@ -514,13 +619,14 @@ def run() -> dict:
     started = time.perf_counter()
     machine = machine_info()  # before the run, so the load average is other processes' load
     photos = load_photos(datasets_dir())
-    model = LoadedModel.load(pretrained.artifact_dir(settings.MODELS_DIR))
+    model = ServedModel.load(pretrained.artifact_dir(settings.MODELS_DIR))
     print(f"bench: {len(photos)} photos; analyze service...", flush=True)
     analyze = measure_analyze(model, photos)
     print("bench: ONNX Runtime inference and throughput...", flush=True)
     onnx_ms, probabilities = measure_onnx(model, analyze.inputs)
     throughput = measure_throughput(model, analyze.inputs)
     print("bench: tf_keras...", flush=True)
+    # (the trained versions for one graph against two are trained after the ONNX timings above)
     subset = np.linspace(0, len(analyze.inputs) - 1, KERAS_SUBSET).round().astype(int)
     keras = measure_keras(analyze.inputs[subset])
     groups = np.array([photo.group for photo in analyze.photos])
@@ -533,7 +639,8 @@ def run() -> dict:
         "speedup": summary(keras.predict_ms)["p50"] / summary(onnx_ms)["p50"],
         "throughput": throughput,
         "accuracy": zero_shot_accuracy(probabilities, groups),
-        "unusual": calibrate_unusual(probabilities, groups, analyze.sha256),
+        "unusual": calibrate_unusual(probabilities, groups, analyze.sha256, model.signature),
+        "graphs": measure_graphs(analyze, model),
         "runtime_s": elapsed_ms(started) / 1000,
     }
 

@@ -31,9 +31,9 @@ from django.conf import settings  # noqa: E402
 from bench.analyze import DOC_PATH, machine_info, pct, table, write_section  # noqa: E402
 from classifier.images import ImageRejected, read_image  # noqa: E402
 from labeling import learning_curve as curve  # noqa: E402
-from ml_models import pretrained  # noqa: E402
-from ml_models.preprocess import to_model_input  # noqa: E402
-from ml_models.runtime import LoadedModel  # noqa: E402
+from ml_models.core.inference import ServedModel  # noqa: E402
+from ml_models.core.preprocess import to_model_input  # noqa: E402
+from ml_models.networks import pretrained  # noqa: E402
 
 SECTION_HEADING = "## Labeling: learning curve (make bench-labels)"
 CLASS_NAMES = ("cat", "dog")  # folder names under catsdogs/
@@ -51,7 +51,7 @@ def catsdogs_dir() -> Path:
     return folder
 
 
-def embed_photos(model: LoadedModel, folder: Path) -> dict:
+def embed_photos(model: ServedModel, folder: Path) -> dict:
     """Each photo's embedding (images, 1280) float32, label (its folder), sha256 key; refusals left out."""
     inputs, labels, keys, rejected = [], [], [], []
     started = time.perf_counter()
@@ -203,7 +203,7 @@ def main() -> None:
     started = time.perf_counter()
     machine = machine_info()  # before the run, so the load average is other processes' load
     machine["scikit-learn"] = metadata.version("scikit-learn")
-    model = LoadedModel.load(pretrained.artifact_dir(settings.MODELS_DIR))
+    model = ServedModel.load(pretrained.artifact_dir(settings.MODELS_DIR))
     print("bench-labels: embedding the photos...", flush=True)
     data = embed_photos(model, catsdogs_dir())
     seconds = data["decode_s"] + data["embed_s"]

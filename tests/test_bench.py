@@ -1,8 +1,9 @@
-"""bench/analyze.py: the statistics behind docs/benchmarks.md."""
+"""The statistics behind docs/benchmarks.md (ml_models/core/calibration.py, bench/analyze.py)."""
 import numpy as np
 import pytest
 
 from bench import analyze as bench
+from ml_models.core import calibration
 
 
 def test_auroc_matches_pairwise_counting():
@@ -10,16 +11,16 @@ def test_auroc_matches_pairwise_counting():
     scores = rng.rand(60).round(1)  # rounded, so there are ties
     positive = rng.rand(60) > 0.6
     pairs = [(p > n) + 0.5 * (p == n) for p in scores[positive] for n in scores[~positive]]
-    assert bench.auroc(scores, positive) == pytest.approx(np.mean(pairs))
-    assert bench.auroc(np.array([0.1, 0.2, 0.8, 0.9]), np.array([False, False, True, True])) == 1.0
+    assert calibration.auroc(scores, positive) == pytest.approx(np.mean(pairs))
+    assert calibration.auroc(np.array([0.1, 0.2, 0.8, 0.9]), np.array([False, False, True, True])) == 1.0
 
 
 def test_threshold_maximises_balanced_accuracy():
     scores = np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.35])
     positive = np.array([False, False, False, True, True, True])
-    threshold = bench.choose_threshold(scores, positive)
+    threshold = calibration.choose_threshold(scores, positive)
     assert threshold == pytest.approx(0.35)
-    assert bench.balanced_accuracy(scores >= threshold, positive) == 1.0
+    assert calibration.balanced_accuracy(scores >= threshold, positive) == 1.0
 
 
 def test_wilson_interval_contains_the_proportion_and_stays_in_range():

@@ -126,6 +126,9 @@ def test_transfer_pipeline_fine_tunes_lite0(tmp_path):
     assert result.test_metrics["accuracy"] == 1.0
     assert result.parity["passed"] and result.parity["outputs"] == ["probabilities", "imagenet_probabilities"]
     # the stages fine-tuning left alone are shared with the ImageNet branch, the tuned top is not
+    graph = Manifest.read(tmp_path / "out").metrics["served_graph"]
+    assert graph["stages_shared_with_imagenet"][:2] == ["stem", "block0"]
+    assert graph["stages_duplicated"] == ["block12", "block13", "block14", "block15", "head"]  # ceil(16 x 0.2) blocks
     served = ServedModel.load(tmp_path / "out")
     chelsea = Image.fromarray(pictures[0])
     imagenet = served.predict(served.inputs([chelsea]), ["imagenet_probabilities"])["imagenet_probabilities"][0]

@@ -229,7 +229,8 @@ def first_changed_stage(model: keras.Model, imagenet_weights: dict[str, list[np.
 def imagenet_branch(model: keras.Model, path: str | Path | None = None):
     """The ImageNet probabilities tensor for `model`'s input (a transfer model built by build_model):
     the stages training did not change are shared, the others are added again with ImageNet weights
-    under IMAGENET_PREFIX, then the ImageNet head. Returns (probabilities tensor, layers added)."""
+    under IMAGENET_PREFIX, then the ImageNet head. Returns (probabilities tensor, weights of the layers
+    added, the stages shared)."""
     weights = torch_to_keras_weights(load_state_dict(path or checkpoint_path()))
     first = first_changed_stage(model, weights)
     if first == len(STAGES):
@@ -239,8 +240,9 @@ def imagenet_branch(model: keras.Model, path: str | Path | None = None):
         _, embedding = build_backbone(shared, first_stage=first, prefix=IMAGENET_PREFIX)
     logits = keras.layers.Dense(NUM_CLASSES, name=f"{IMAGENET_PREFIX}{LOGITS_LAYER}")(embedding)
     probabilities = keras.layers.Softmax(name="imagenet_probabilities")(logits)
-    return probabilities, {f"{IMAGENET_PREFIX}{name}": values for name, values in weights.items()
-                           if name == LOGITS_LAYER or STAGES.index(stage_of(name)) >= first}
+    added = {f"{IMAGENET_PREFIX}{name}": values for name, values in weights.items()
+             if name == LOGITS_LAYER or STAGES.index(stage_of(name)) >= first}
+    return probabilities, added, list(STAGES[:first])
 
 
 def _stage_output(model: keras.Model, stage: str):

@@ -41,16 +41,17 @@ def pretrained_serving_model(network: keras.Model | None = None) -> keras.Model:
     return keras.Model(network.inputs, _own_outputs(network), name="lite0_imagenet_serving")
 
 
-def trained_serving_model(model: keras.Model, *, family: str) -> keras.Model:
-    """A trained classifier with its class maps and the ImageNet probabilities, on the same input."""
+def trained_serving_model(model: keras.Model, *, family: str) -> tuple[keras.Model, list[str]]:
+    """(a trained classifier with its class maps and the ImageNet probabilities on the same input, the
+    Lite0 stages it shares with its ImageNet branch)."""
     outputs = _own_outputs(model)
     if family == TRANSFER_FAMILY:
-        probabilities, weights = lite0.imagenet_branch(model)
+        probabilities, weights, shared = lite0.imagenet_branch(model)
     else:
         pretrained = lite0.load_pretrained()
         probabilities = keras.layers.Activation("linear", name="imagenet_probabilities")(
             pretrained(model.inputs[0])["probabilities"])
-        weights = {}
+        weights, shared = {}, []
     served = keras.Model(model.inputs, {**outputs, "imagenet_probabilities": probabilities}, name=f"{family}_serving")
     lite0.set_weights(served, weights)
-    return served
+    return served, shared

@@ -128,7 +128,7 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
 
     stages.start("export")
     output_dir.mkdir(parents=True, exist_ok=True)
-    served = serving.trained_serving_model(model, family=config.family)
+    served, shared = serving.trained_serving_model(model, family=config.family)
     export_onnx(served, output_dir / ONNX_FILE)
     export_onnx(model, output_dir / CLASSIFIER_FILE)
     model.save_weights(str(output_dir / KERAS_WEIGHTS_FILE))
@@ -165,6 +165,8 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
                for file in {ONNX_FILE, CLASSIFIER_FILE, KERAS_WEIGHTS_FILE, *(a["file"] for a in artifacts)}},
         signature=signature,
         metrics={"test": test_metrics, "cross_validation": cross_validation, "parity": result.parity, "unusual": unusual,
+                 "served_graph": {"stages_shared_with_imagenet": shared,
+                                  "stages_duplicated": [stage for stage in lite0.STAGES if shared and stage not in shared]},
                  "splits": result.splits, "history": history.rows, "timings_s": result.timings_s,
                  "overfitting_epoch": result.overfitting_epoch, "artifacts": artifacts, "pruning": pruning},
     )
