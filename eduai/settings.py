@@ -89,6 +89,9 @@ TEMPLATES = [
 
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # like SQLite's timeout below: a lock still held after 20 s gives a 503, not a request waiting forever
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c lock_timeout=20000"
 else:
     DATABASES = {
         "default": {
