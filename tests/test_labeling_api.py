@@ -71,9 +71,9 @@ def test_a_student_sees_others_votes_and_the_model_only_after_answering(classroo
 def test_votes_in_another_class_are_not_shown_with_the_picture(classroom, pictures, other_class, api, make_user,
                                                                join):
     services.import_image(classroom=other_class, content=jpeg(40, 30), name="p0.jpg", value=None)  # pictures[0]
-    olga_student = make_user("otto")
-    join(olga_student, other_class)
-    services.label_image(classroom=other_class, user=olga_student, image=pictures[0], value="dog", strategy="random")
+    otto = make_user("otto")
+    join(otto, other_class)
+    services.label_image(classroom=other_class, user=otto, image=pictures[0], value="dog", strategy="random")
     api.post(class_api(classroom, "labeling/labels/"), {"image": pictures[0].pk, "value": "cat", "strategy": "random"},
              format="json")
     after = api.get(class_api(classroom, f"images/{pictures[0].pk}/")).json()
