@@ -186,6 +186,7 @@ SPECTACULAR_SETTINGS = {
         "LabelValueEnum": "labeling.models.Value",
         "LabelStrategyEnum": "labeling.models.Strategy",
         "QueueStrategyEnum": "labeling.serializers.QUEUE_CHOICES",
+        "MembershipRoleEnum": "eduai.models.Membership.Role",  # a role in a class; /me/ also has "admin"
     },
 }
 

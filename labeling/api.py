@@ -22,7 +22,6 @@ from labeling import scoring, selectors, services, transfer
 from labeling.models import LabelingSettings
 from labeling.serializers import (
     AgreementOutput,
-    ClassInput,
     GalleryQuery,
     ImageDetailOutput,
     ImageIdInput,
@@ -34,6 +33,7 @@ from labeling.serializers import (
     ModelWrongInput,
     NextOutput,
     SettingsSerializer,
+    ShareInput,
     SharedOutput,
     StrategyQuery,
     TransferInput,
@@ -205,10 +205,10 @@ class ShareApi(APIView):
     """Share one of your analysed photos into one of your classes: classmates and teachers see it from
     then on (without its file name); sharing it again changes nothing."""
 
-    @extend_schema(request=ClassInput, responses={201: SharedOutput, 200: SharedOutput})
+    @extend_schema(request=ShareInput, responses={201: SharedOutput, 200: SharedOutput})
     def post(self, request, pk: int):
         analysis = _own_analysis(request, pk)
-        classroom = classes.class_for(request.user, validated(ClassInput, request.data)["class"])
+        classroom = classes.class_for(request.user, validated(ShareInput, request.data)["class"])
         existed = selectors.in_class(classroom, analysis.image_id)
         entry = services.share_analysis(user=request.user, analysis=analysis, classroom=classroom)
         return Response({"analysis": analysis.pk, "class": classroom.pk, "image": entry.image_id,

@@ -127,7 +127,7 @@ class ValueInput(serializers.Serializer):
     value = serializers.ChoiceField(choices=Value.choices)
 
 
-class ClassInput(serializers.Serializer):
+class ShareInput(serializers.Serializer):
     # "class" is a Python keyword, so the field is declared through the class body's namespace
     vars()["class"] = serializers.IntegerField(help_text="one of your classes")
 
