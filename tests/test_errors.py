@@ -236,9 +236,9 @@ def test_a_zip_at_its_size_limit_still_fits_in_one_request(rf, settings):
     passed = HttpResponse("passed")
     middleware = ErrorMiddleware(lambda request: passed)
     form_around_it = 64 * 1024
-    upload = rf.post("/api/v1/images/", CONTENT_LENGTH=str(settings.EDUAI_MAX_ZIP_BYTES + form_around_it))
+    upload = rf.post("/api/v1/classes/1/images/", CONTENT_LENGTH=str(settings.EDUAI_MAX_ZIP_BYTES + form_around_it))
     assert middleware(upload) is passed
-    too_big = rf.post("/api/v1/images/", CONTENT_LENGTH=str(settings.EDUAI_MAX_REQUEST_BYTES + 1))
+    too_big = rf.post("/api/v1/classes/1/images/", CONTENT_LENGTH=str(settings.EDUAI_MAX_REQUEST_BYTES + 1))
     assert middleware(too_big).status_code == 413
 
 
@@ -339,9 +339,9 @@ def test_unknown_page_is_in_english_with_the_language_cookie(db):
     assert '<h1 class="h3 mb-3">Page not found</h1>' in html
 
 
-def test_a_page_you_may_not_open_is_the_app_403_page(client, student):
+def test_a_page_you_may_not_open_is_the_app_403_page(client, student, classroom):
     client.force_login(student)
-    html = assert_app_page(client.get("/labeling/disputes/"), 403, "es",
+    html = assert_app_page(client.get(f"/classes/{classroom.pk}/labeling/disputes/"), 403, "es",
                            "You don't have permission to see this page.")
     assert student.username in html  # the layout still knows who you are
 

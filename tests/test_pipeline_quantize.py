@@ -1,5 +1,6 @@
 """training/pipeline/quantize.py: TFLite and ONNX INT8 files are smaller, keep the I/O contract, agree
-with Keras; one harness measures them all."""
+with Keras; one harness measures them all. ONNX files run in ml_models.core.inference.OnnxModel, the
+one ONNX Runtime wrapper; the student CNN quantizes at the contract's 224x224 input."""
 import time
 
 import numpy as np
@@ -27,7 +28,7 @@ def tflite_files(model, task):
 
 @pytest.fixture(scope="module")
 def onnx_files(model, task, tmp_path_factory):
-    from ml_models.export import export_onnx
+    from ml_models.networks.export import export_onnx
     from training.pipeline.quantize import onnx_int8
 
     (train_images, _), _ = task
@@ -92,12 +93,13 @@ def test_tflite_runner_refuses_float_images(tflite_files, task):
 def test_onnx_int8_keeps_uint8_input_and_agrees_with_keras(onnx_files, model, task):
     import onnxruntime as ort
 
-    from training.pipeline.quantize import OnnxRunner
+    from ml_models.core.inference import OnnxModel
 
     _, (test_images, _) = task
     (image_input,) = ort.InferenceSession(str(onnx_files["int8"])).get_inputs()
     assert (image_input.name, image_input.type) == ("image", "tensor(uint8)")
-    runner = OnnxRunner(onnx_files["int8"])
+    runner = OnnxModel(onnx_files["int8"])
+    assert runner.input_name == "image" and set(runner.output_names) == OUTPUT_NAMES
     outputs = runner.predict(test_images)
     assert_serving_contract(outputs, len(test_images), model)
     assert agreement(model, outputs, test_images) >= MIN_AGREEMENT
@@ -140,14 +142,15 @@ def test_measure_artifact_counts_sizes_latency_and_accuracy_on_a_hand_made_case(
 def test_measure_artifact_compares_every_format_on_the_same_terms(
     model, task, tflite_files, onnx_files, tmp_path
 ):
-    from training.pipeline.quantize import OnnxRunner, TfliteRunner, keras_predict_fn, measure_artifact
+    from ml_models.core.inference import OnnxModel
+    from training.pipeline.quantize import TfliteRunner, keras_predict_fn, measure_artifact
 
     _, (test_images, test_labels) = task
     images, labels = test_images[:40], test_labels[:40]
     model.save(tmp_path / "model.keras")
     candidates = {
         "keras": (keras_predict_fn(model), tmp_path / "model.keras"),
-        **{f"onnx_{name}": (OnnxRunner(path).predict, path) for name, path in onnx_files.items()},
+        **{f"onnx_{name}": (OnnxModel(path).predict, path) for name, path in onnx_files.items()},
         **{f"tflite_{name}": (TfliteRunner(data).predict, data) for name, data in tflite_files.items()},
     }
     results = {
@@ -166,8 +169,63 @@ def test_measure_artifact_compares_every_format_on_the_same_terms(
 @pytest.mark.parametrize("count", [8, 16, 32, 48])
 def test_onnx_int8_calibrates_on_any_number_of_images(onnx_files, task, tmp_path, count):
     """onnxruntime reports "no data" when the count is a multiple of its merge chunk; ours avoids it."""
-    from training.pipeline.quantize import OnnxRunner, onnx_int8
+    from ml_models.core.inference import OnnxModel
+    from training.pipeline.quantize import onnx_int8
 
     (train_images, _), (test_images, _) = task
     out = onnx_int8(onnx_files["fp32"], tmp_path / "int8.onnx", train_images[:count])
-    assert OnnxRunner(out).predict(test_images[:4])["probabilities"].shape == (4, 2)
+    assert OnnxModel(out).predict(test_images[:4])["probabilities"].shape == (4, 2)
+
+
+def test_onnx_model_refuses_float_images(onnx_files, task):
+    from ml_models.core.inference import OnnxModel
+
+    _, (test_images, _) = task
+    with pytest.raises(ValueError, match="uint8"):
+        OnnxModel(onnx_files["int8"]).predict(test_images.astype(np.float32))
+
+
+@pytest.fixture(scope="module")
+def student_cnn():
+    """The student CNN as the pipeline trains it: uint8 224x224 in (the model contract), resized to 32
+    inside its graph; a few epochs on halves at that input."""
+    import tf_keras as keras
+
+    from ml_models.networks.student_cnn import build_student_cnn
+    from tests.test_pipeline_training import halves
+    from training.pipeline import train
+    from training.pipeline.data import make_dataset
+
+    keras.utils.set_random_seed(0)
+    (images, labels), (test_images, test_labels) = halves(160, size=224), halves(40, size=224, seed=1)
+    model = build_student_cnn(2, 32)
+    train.compile_model(model, 3e-3)
+    train.fit(model, make_dataset(images, labels, batch_size=16, shuffle=True),
+              make_dataset(test_images, test_labels, batch_size=16), stage="train", epochs=4, patience=0,
+              history=train.History())
+    assert accuracy(model, test_images, test_labels) >= 0.9, "the student CNN must learn before it is quantized"
+    return model, images, test_images
+
+
+def test_the_student_cnn_quantizes_at_the_contract_input_and_agrees_with_keras(student_cnn, tmp_path):
+    from ml_models.core.contract import INPUT_SIZE
+    from ml_models.core.inference import OnnxModel
+    from ml_models.networks.export import export_onnx
+    from training.pipeline.quantize import TfliteRunner, onnx_int8, tflite_int8
+
+    model, train_images, test_images = student_cnn
+    assert INPUT_SIZE == 224 and tuple(model.inputs[0].shape[1:]) == (224, 224, 3)
+    export_onnx(model, tmp_path / "fp32.onnx")
+    quantized = OnnxModel(onnx_int8(tmp_path / "fp32.onnx", tmp_path / "int8.onnx", train_images[:100]))
+    (image_input,) = quantized.session.get_inputs()
+    assert image_input.type == "tensor(uint8)" and image_input.shape[1:] == [224, 224, 3]
+    outputs = quantized.predict(test_images)
+    assert_serving_contract(outputs, len(test_images), model)
+    assert agreement(model, outputs, test_images) >= MIN_AGREEMENT
+    assert (tmp_path / "int8.onnx").stat().st_size < 0.7 * (tmp_path / "fp32.onnx").stat().st_size
+
+    runner = TfliteRunner(tflite_int8(model, train_images[:100]))
+    assert tuple(runner._runner.get_input_details()["image"]["shape"][1:]) == (224, 224, 3)  # noqa: SLF001
+    outputs = runner.predict(test_images)
+    assert_serving_contract(outputs, len(test_images), model)
+    assert agreement(model, outputs, test_images) >= MIN_AGREEMENT
