@@ -33,6 +33,7 @@ from eduai.errors import AppError
 from eduai.models import Job, WorkerBeat
 
 log = logging.getLogger(__name__)
+RUN_JOB_TASK = "eduai.run_job"  # eduai/tasks.py: the one task behind every job
 WORKER_LOST = "worker_lost"
 CANCELLED = "cancelled"
 
@@ -77,9 +78,9 @@ def start_job(*, kind: str, classroom=None, owner=None, params: dict | None = No
     """Record a queued job; the worker receives it once the surrounding transaction commits."""
     job = Job.objects.create(kind=kind, classroom=classroom, owner=owner, params=params or {})
     if enqueue:
-        from eduai.tasks import run_job
+        from eduai.celery import app
 
-        transaction.on_commit(lambda: run_job.delay(job.pk))
+        transaction.on_commit(lambda: app.send_task(RUN_JOB_TASK, args=[job.pk]))
     return job
 
 

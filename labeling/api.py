@@ -101,8 +101,7 @@ class ImageListUploadApi(generics.ListAPIView):
         model = scoring.class_model(self.classroom)
         return selectors.gallery(
             classroom=self.classroom, user=self.request.user, filter_name=query["filter"],
-            version_id=model.version_id if model else None,
-            unusual_threshold=model.signature["decision"]["unusual"]["threshold"] if model else 1.0)
+            version_id=model.version_id if model else None)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), **image_context(self.classroom, self.request.user)}

@@ -174,6 +174,8 @@ class ImageScore(models.Model):
     image = models.ForeignKey("classifier.StoredImage", on_delete=models.CASCADE, related_name="scores")
     model_version = models.ForeignKey("ml_models.ModelVersion", on_delete=models.CASCADE, related_name="+")
     probabilities = models.JSONField()  # {"cat", "dog", "neither"}, summing to 1
+    answer = models.CharField(max_length=10, choices=Value.choices,
+                              help_text="the version's verdict as a label: neither when it finds the picture unusual")
     embedding = models.BinaryField()  # float16 vector
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -15,11 +15,12 @@ from classifier.models import StoredImage
 from eduai import jobs
 from eduai.models import Job
 from labeling.models import ImageScore
-from labeling.selectors import answer_of, image_ids
+from labeling.selectors import image_ids
 from ml_models import runtime, selectors as model_selectors
 from ml_models.core.inference import ServedModel
 
 BATCH = 16
+LABEL_OF_VERDICT = {"cat": "cat", "dog": "dog", "unusual": "neither"}  # the analyzer's answer, in labels
 SCORING_REPEAT_MINUTES = 10  # a class's missing scores are asked of the worker at most this often
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ def _score_batch(images: list[StoredImage], model: ServedModel) -> None:
                 ImageScore.objects.create(
                     image=image, model_version_id=model.version_id,
                     probabilities={k: round(float(v), 6) for k, v in verdict.distribution().items()},
+                    answer=LABEL_OF_VERDICT[verdict.label],
                     embedding=embedding.astype(np.float16).tobytes(),
                 )
         except IntegrityError:  # scored at the same time by another request
@@ -113,9 +115,7 @@ def model_answer(classroom, image_id: int) -> dict | None:
     score = ImageScore.objects.filter(image_id=image_id, model_version_id=model.version_id).first()
     if score is None:
         return None
-    probabilities = score.probabilities
-    return {"version": f"{model.name} v{model.version}", "answer": answer_of(probabilities),
-            "probabilities": probabilities}
+    return {"version": f"{model.name} v{model.version}", "answer": score.answer, "probabilities": score.probabilities}
 
 
 def score_class(*, classroom, ids=None, progress=None) -> int:

@@ -148,15 +148,10 @@ def scores_of(image_ids, *, version_id: int) -> dict[int, ImageScore]:
             ImageScore.objects.filter(model_version_id=version_id, image_id__in=list(image_ids))}
 
 
-def _answers(version_id: int | None, image_ids) -> dict[int, dict]:
-    """{image id: probabilities} of one model version, without loading the embeddings."""
+def _answers(version_id: int | None, image_ids) -> dict[int, str]:
+    """{image id: the version's answer as a label} (what the analyzer would say), without the embeddings."""
     return dict(ImageScore.objects.filter(model_version_id=version_id, image_id__in=image_ids)
-                .values_list("image_id", "probabilities"))
-
-
-def answer_of(probabilities: dict) -> str:
-    """The label the model gives most probability to."""
-    return max(probabilities, key=probabilities.get)
+                .values_list("image_id", "answer"))
 
 
 # ------------------------------------------------------------------------------------------ gallery
@@ -174,27 +169,40 @@ def pictures(classroom) -> QuerySet:
             .order_by("-added_at", "-id"))
 
 
-def gallery(*, classroom, user, filter_name: str, version_id: int | None, unusual_threshold: float) -> QuerySet:
+def gallery(*, classroom, user, filter_name: str, version_id: int | None) -> QuerySet:
     """The class's pictures for the gallery, narrowed by one of GALLERY_FILTERS (or by a status), as
-    `user` may see them: filters on votes only use what states_for shows them."""
+    `user` may see them: filters on votes or on the model's answer only use what they may see
+    (policies.votes_visible: the model's answer too is hidden from a student until they answer)."""
     images = pictures(classroom)
     if filter_name in ("all", ""):
         return images
     if filter_name == "mine":
         return images.filter(pk__in=Label.objects.filter(classroom=classroom, user=user).values("image_id"))
     if filter_name == "unusual":
-        unusual = [image_id for image_id, probabilities in _answers(version_id, image_ids(classroom)).items()
-                   if probabilities.get("neither", 0) >= unusual_threshold]
-        return images.filter(pk__in=unusual)
+        shown = _model_answers_shown(classroom, user, list(image_ids(classroom)))
+        return images.filter(pk__in=[i for i, answer in _answers(version_id, shown).items() if answer == "neither"])
     states = states_for(classroom=classroom, user=user)
     if filter_name in ("cat", "dog", "neither"):
         ids = [i for i, s in states.items() if s.final == filter_name]
     elif filter_name == "model_disagrees":
         answers = _answers(version_id, list(states))
-        ids = [i for i, s in states.items() if s.final is not None and i in answers and answer_of(answers[i]) != s.final]
+        ids = [i for i, s in states.items() if s.final is not None and i in answers and answers[i] != s.final]
     else:
         ids = [i for i, s in states.items() if s.status == filter_name]
     return images.filter(pk__in=ids)
+
+
+def _model_answers_shown(classroom, user, ids: list[int]) -> list[int]:
+    """The pictures whose model answer `user` may see now: all of them for teachers and when the class
+    shows the model's answer before answering; otherwise those they answered or that are settled."""
+    if policies.can_teach(user, classroom) or \
+            LabelingSettings.of(classroom).suggestion == LabelingSettings.Suggestion.ALWAYS:
+        return ids
+    gold = set(GoldImage.objects.filter(classroom=classroom).values_list("image_id", flat=True))
+    answered = answered_by(classroom=classroom, user=user)
+    states = image_states(classroom=classroom, image_ids=ids)
+    return [i for i in ids if policies.votes_visible(user=user, classroom=classroom, gold=i in gold,
+                                                     settled=states[i].final is not None, answered=i in answered)]
 
 
 @dataclass(frozen=True)

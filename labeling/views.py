@@ -115,8 +115,7 @@ class GalleryPage(LabelingPage):
         model = scoring.class_model(self.classroom)
         images = selectors.gallery(
             classroom=self.classroom, user=self.request.user, filter_name=current,
-            version_id=model.version_id if model else None,
-            unusual_threshold=model.signature["decision"]["unusual"]["threshold"] if model else 1.0)
+            version_id=model.version_id if model else None)
         page = Paginator(images, GALLERY_PAGE).get_page(self.request.GET.get("page"))
         return {
             **super().get_context_data(**kwargs),

@@ -156,3 +156,13 @@ def test_pruned_and_quantized_artifacts_are_measured_alike(halves_examples, tmp_
     manifest = Manifest.read(tmp_path / "out")
     manifest.verify(tmp_path / "out")
     assert {row["file"] for row in result.artifacts} <= set(manifest.files)
+
+
+def test_a_cancel_after_training_stops_before_the_next_stage(halves_examples, tmp_path):
+    """Pressed while the model exports: no calibration, no optimisation, no manifest (the job then removes
+    the folder it reserved)."""
+    stages = []
+    with pytest.raises(train.Cancelled):
+        run_pipeline(preset("smoke", image_size=32, epochs=1), halves_examples, tmp_path / "out", name="x", version=1,
+                     on_stage=lambda stage, progress: stages.append(stage), should_stop=lambda: "export" in stages)
+    assert stages[-1] == "export" and not (tmp_path / "out" / "manifest.json").exists()

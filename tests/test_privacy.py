@@ -239,3 +239,42 @@ def test_a_shared_photo_stays_in_its_class_when_its_analysis_is_deleted(world, m
     classmate = page_for(world["people"]["classmate"])
     assert classmate.get(f"/classes/{world['A'].pk}/labeling/images/{shared['image']}/file/").status_code == 200
     assert [path.parent.name for path in media_root.rglob("*.png")] == []  # the heatmap went with the analysis
+
+
+def test_the_queue_and_the_analyzer_give_the_same_answer(world, datasets_dir):
+    """cat.1000.jpg: more than half of its ImageNet mass is on other things (unusual score 0.55), but
+    under the 0.932 threshold, so the analyzer says cat; labeling must say cat too, not "neither"."""
+    from labeling import scoring
+
+    owner = api_for(world["people"]["owner"])
+    photo = (datasets_dir / "catsdogs" / "cat" / "cat.1000.jpg").read_bytes()
+    analysis = owner.post("/api/v1/analyses/", {"image": SimpleUploadedFile("c.jpg", photo)}, format="multipart").json()
+    assert analysis["label"] == "cat" and 0.5 < analysis["unusual_score"] < analysis["unusual_threshold"]
+    shared = owner.post(f"/api/v1/analyses/{analysis['id']}/share/", {"class": world["A"].pk}, format="json").json()
+    answer = scoring.model_answer(world["A"], shared["image"])
+    assert answer["answer"] == "cat" and answer["probabilities"]["neither"] > answer["probabilities"]["cat"]
+
+
+def test_the_unusual_filter_shows_a_student_only_what_they_may_see(world, datasets_dir):
+    """The model's answer is hidden from a student until they answer, unless the teacher shows it first."""
+    from labeling import scoring
+    from labeling.models import LabelingSettings
+
+    teacher = api_for(world["people"]["teacher"])
+    photo = sorted((datasets_dir / "not-catdog").glob("*.JPEG"))[0].read_bytes()
+    image_id = teacher.post(f"/api/v1/classes/{world['A'].pk}/images/", {"files": [SimpleUploadedFile("x.jpg", photo)]},
+                            format="multipart").json()["added"][0]["image_id"]
+    scoring.score_class(classroom=world["A"])
+    url = f"/api/v1/classes/{world['A'].pk}/images/?filter=unusual"
+    assert [item["id"] for item in teacher.get(url).json()["results"]] == [image_id]
+    student = api_for(world["people"]["classmate"])
+    assert student.get(url).json()["results"] == []
+    settings = LabelingSettings.of(world["A"])
+    settings.suggestion = LabelingSettings.Suggestion.ALWAYS
+    settings.save()
+    assert [item["id"] for item in student.get(url).json()["results"]] == [image_id]
+    settings.suggestion = LabelingSettings.Suggestion.AFTER_ANSWER
+    settings.save()
+    assert student.get(f"/api/v1/classes/{world['A'].pk}/labeling/next/").json()["image"]["id"] == image_id
+    assert student.post(f"/api/v1/classes/{world['A'].pk}/labeling/skip/", {"image": image_id}, format="json").status_code == 204
+    assert [item["id"] for item in student.get(url).json()["results"]] == [image_id]  # answered (skipped): now shown

@@ -57,12 +57,15 @@ class PipelineResult:
 
 
 class _Stages:
-    """Times each stage and reports overall progress as stages start."""
+    """Times each stage, reports overall progress as stages start, and stops between stages when asked
+    (during a fit, train.fit checks after every batch)."""
 
-    def __init__(self, on_stage: StageCallback | None):
-        self.on_stage, self.timings, self._started = on_stage, {}, None
+    def __init__(self, on_stage: StageCallback | None, should_stop: Callable[[], bool] | None):
+        self.on_stage, self.should_stop, self.timings, self._started = on_stage, should_stop, {}, None
 
     def start(self, stage: str) -> None:
+        if self.should_stop and self.should_stop():
+            raise train.Cancelled(stage)
         self._finish()
         self._started = (stage, time.perf_counter())
         if self.on_stage:
@@ -92,7 +95,7 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
     """
     config = config.validated()
     keras.utils.set_random_seed(config.seed)
-    stages = _Stages(on_stage)
+    stages = _Stages(on_stage, should_stop)
 
     stages.start("data")
     splits = _checked_splits(config, examples)
@@ -230,6 +233,11 @@ def _calibrated_signature(config: TrainingConfig, served, onnx_path: Path, test:
                           test_images: np.ndarray, others: list[Example]) -> tuple[dict, dict]:
     """The version's signature, with its unusual threshold chosen on the test split's cats and dogs and
     the "neither" pictures (see calibrate.py), scored by the exported graph itself."""
+    names = list(config.class_names)
+    is_pet = {names.index("cat"), names.index("dog")}
+    pets = [(example, image) for example, image in zip(test, test_images) if example.label in is_pet]
+    # test pictures of another class of the version (a "neither" class) are pictures that are neither, too
+    others = [*others, *(example for example in test if example.label not in is_pet)]
     draft = contract.trained_signature(
         family=config.family, class_names=list(config.class_names),
         feature_maps=tuple(int(d) for d in served.output["feature_maps"].shape[1:]),
@@ -237,9 +245,10 @@ def _calibrated_signature(config: TrainingConfig, served, onnx_path: Path, test:
     graph = OnnxModel(onnx_path)
     needed = [draft["decision"]["unusual"]["output"]]
     other_images, _labels = load_images(list(others), contract.INPUT_SIZE)
-    pet_scores = unusual_scores(graph.predict(test_images, needed), draft) if len(test_images) else np.zeros(0)
+    pet_images = np.stack([image for _example, image in pets]) if pets else np.zeros((0, *test_images.shape[1:]), np.uint8)
+    pet_scores = unusual_scores(graph.predict(pet_images, needed), draft) if len(pet_images) else np.zeros(0)
     other_scores = unusual_scores(graph.predict(other_images, needed), draft) if len(other_images) else np.zeros(0)
-    rule, report = calibrate_unusual(pet_scores=pet_scores, pet_keys=[e.sha256 for e in test],
+    rule, report = calibrate_unusual(pet_scores=pet_scores, pet_keys=[example.sha256 for example, _image in pets],
                                      other_scores=other_scores, other_keys=[e.sha256 for e in others],
                                      inherited=pretrained.default_unusual_rule())
     return contract.validate({**draft, "decision": {**draft["decision"], "unusual": rule}}), report
