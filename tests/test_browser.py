@@ -1,21 +1,34 @@
-"""In Debian's Chromium: log in, upload a cat photo on the page, see the Spanish result and the heatmap."""
+"""In Debian's Chromium: log in, analyze a cat photo on the page and see the Spanish result and the heatmap,
+share it into the class, say the model is wrong, delete an analysis; the note when the ImageNet network
+behind the tags disagrees with the class's model; a training run's page in Spanish and in English."""
 import pytest
+from django.conf import settings
 from PIL import Image
 
 from tests.conftest import session_for
-from tests.test_training_api import labelled, people  # noqa: F401 - fixtures
+from tests.test_training_api import labelled, other_class, people  # noqa: F401 - fixtures
 from tests.test_training_pages import finished_run  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
 
 
-def test_student_uploads_a_cat_and_sees_gato_with_a_heatmap(
-    live_server, transactional_db, active_model, student, tmp_path, artifacts_dir, browser_page
-):
+@pytest.fixture
+def chelsea(tmp_path):
     import skimage.data
 
     photo = tmp_path / "chelsea.jpg"
     Image.fromarray(skimage.data.chelsea()).save(photo, quality=92)
+    return photo
+
+
+def test_student_uploads_a_cat_sees_gato_with_a_heatmap_shares_it_and_deletes_another(
+    live_server, transactional_db, active_model, student, classroom, chelsea, tmp_path, artifacts_dir, browser_page
+):
+    import skimage.data
+
+    from classifier.models import Analysis, StoredImage
+    from labeling.models import ClassImage, Label
+
     page = browser_page
     page.goto(f"{live_server.url}/accounts/login/?next=/")
     page.fill("#id_username", "ana")
@@ -23,11 +36,13 @@ def test_student_uploads_a_cat_and_sees_gato_with_a_heatmap(
     page.click("button[type=submit].btn-primary")
     page.wait_for_selector("#analyzer[data-ready=true]", state="attached")  # the page's module has loaded
     assert page.locator("html").get_attribute("lang") == "es"  # Spanish although the browser asks for English
+    assert page.text_content("#serving-note").startswith(f"Tu clase {classroom.name} responde con lite0-imagenet v2.")
 
-    page.set_input_files("#image-input", str(photo))
+    page.set_input_files("#image-input", str(chelsea))
     page.wait_for_selector("#result:not(.d-none)", timeout=30_000)
     assert page.text_content("#result-label").strip() == "gato"
     assert page.locator("#tags [data-tag=cat]").inner_text().startswith("gato")
+    assert not page.is_visible("#tags-note")  # the answer comes from the ImageNet network itself: they agree
     assert "%" in page.text_content("#value-cat")
     assert page.text_content("#heatmap-caption").endswith("gato")
     page.wait_for_function("document.getElementById('heatmap').naturalWidth > 0")
@@ -42,12 +57,20 @@ def test_student_uploads_a_cat_and_sees_gato_with_a_heatmap(
     assert page.locator("#recent .card").count() == 1
     assert not page.is_visible("#forced-choice-note")
 
+    # private until she shares it into her current class
+    assert not ClassImage.objects.exists()
+    page.click("#share-button")
+    page.wait_for_selector("#share-status.text-success")
+    assert page.text_content("#share-status").startswith(f"Compartida en {classroom.name}: tus compañeros")
+    assert page.is_disabled("#share-button")
+    shared = ClassImage.objects.get()
+    assert (shared.classroom, shared.shared_by, shared.original_name) == (classroom, student, "")
+
     page.click("#model-wrong [data-value=dog]")  # "the model is wrong": a label for the class's queue
     page.wait_for_selector("#model-wrong-status.text-success")
     assert "cola" in page.text_content("#model-wrong-status")
-    from labeling.models import Label
-
-    assert list(Label.objects.values_list("labeler", "value", "strategy")) == [("ana", "dog", "model_wrong")]
+    assert list(Label.objects.values_list("classroom", "labeler", "value", "strategy")) == [
+        (classroom.pk, "ana", "dog", "model_wrong")]
 
     coffee = tmp_path / "coffee.png"
     Image.fromarray(skimage.data.coffee()).save(coffee)
@@ -57,6 +80,22 @@ def test_student_uploads_a_cat_and_sees_gato_with_a_heatmap(
     assert page.is_visible("#forced-choice-note")  # the cat/dog bars are a forced choice here
     assert page.text_content("#heatmap-caption").endswith("café expreso")
     assert page.locator("#recent .card").count() == 2
+    assert not page.is_disabled("#share-button") and page.text_content("#share-status") == ""  # a new, unshared photo
+
+    coffee_analysis = Analysis.objects.get(label="unusual")
+    page.once("dialog", lambda dialog: dialog.dismiss())  # "Delete this analysis?" - no
+    page.click("#delete-button")
+    assert page.is_visible("#result") and Analysis.objects.filter(pk=coffee_analysis.pk).exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#delete-button")
+    page.wait_for_selector("#error.alert-info")
+    assert page.text_content("#error") == "Borrado."
+    assert not page.is_visible("#result") and page.locator("#recent .card").count() == 1
+    assert not Analysis.objects.filter(pk=coffee_analysis.pk).exists()
+    assert StoredImage.objects.count() == 1 and StoredImage.objects.get() == shared.image  # the shared one stays
+    page.reload()
+    page.wait_for_selector("#analyzer[data-ready=true]", state="attached")
+    assert page.locator("#recent .card").count() == 1
 
 
 def test_a_text_file_shows_a_spanish_error_and_stores_nothing(
@@ -77,18 +116,59 @@ def test_a_text_file_shows_a_spanish_error_and_stores_nothing(
 
 
 @pytest.mark.tensorflow
-def test_run_page_draws_curves_results_and_comparison(
-    live_server, transactional_db, finished_run, people, artifacts_dir, browser_page
+def test_the_tags_note_says_when_the_imagenet_network_disagrees_with_the_class_model(
+    live_server, transactional_db, finished_run, people, classroom, chelsea, artifacts_dir, browser_page
+):
+    from ml_models.services import activate_version
+
+    activate_version(version=finished_run.model_version, classroom=classroom)  # the halves classifier answers
+    page = browser_page
+    page.context.add_cookies([{"name": "sessionid", "value": session_for(people["student"]), "url": live_server.url}])
+    page.goto(f"{live_server.url}/")
+    page.wait_for_selector("#analyzer[data-ready=true]", state="attached")
+    assert "student-cnn v1" in page.text_content("#serving-note")
+    page.set_input_files("#image-input", str(chelsea))
+    page.wait_for_selector("#result:not(.d-none)", timeout=30_000)
+    # the classifier learnt "cat = left half bright" and calls Chelsea a dog; ImageNet still sees a cat
+    assert page.get_attribute("#result-label", "data-label") == "dog"
+    assert page.text_content("#detail-model") == "student-cnn v1"
+    assert page.is_visible("#tags-note")
+    assert page.text_content("#tags-note") == (
+        "La red de ImageNet que da las etiquetas se inclina por «gato»; la respuesta de arriba es de student-cnn v1.")
+    page.screenshot(path=str(artifacts_dir / "analyze-tags-disagree-es.png"), full_page=True)
+
+
+@pytest.mark.tensorflow
+def test_run_page_draws_curves_results_and_comparison_in_the_page_language(
+    live_server, transactional_db, finished_run, people, classroom, artifacts_dir, browser_page
 ):
     page = browser_page
     page.context.add_cookies([{"name": "sessionid", "value": session_for(people["student"]), "url": live_server.url}])
-    page.goto(f"{live_server.url}/training/{finished_run.pk}/")
+    url = f"{live_server.url}/classes/{classroom.pk}/training/{finished_run.pk}/"
+    page.goto(url)
     page.wait_for_selector("#results:not(.d-none)")
     assert page.get_attribute("#status", "data-status") == "succeeded"
-    assert page.text_content("#status") == "completado"
+    assert page.text_content("#status") == "completado" and page.text_content("#stage") == "terminado"
     assert page.evaluate("Chart.getChart('loss-chart').data.datasets.map(d => d.data.length)") == [16, 16]
     assert page.locator("#confusion tbody tr").count() == 2
-    assert page.locator("#artifacts tbody tr").count() == 2  # Keras and ONNX (no quantization asked)
+    assert page.locator("#confusion tbody tr td:first-child").all_inner_texts() == ["gato", "perro"]
+    assert page.locator("#per-class tbody tr td:first-child").all_inner_texts() == ["gato", "perro"]
+    assert page.locator("#artifacts tbody tr td:first-child").all_inner_texts() == [  # no quantization asked
+        "Keras (float)", "ONNX (float)", "ONNX servido (float, con las salidas de ImageNet para las etiquetas)"]
+    assert page.text_content("#cv-what") == "la CNN pequeña entrenada desde cero en cada pliegue (sin aumento de datos)"
+    assert page.locator("#cv-table tbody tr").count() == 1
     assert "exactitud" in page.text_content("#test-summary")
+    assert page.text_content("#model-link") == "student-cnn v1"
     assert not page.is_visible("#cancel-form")
     page.screenshot(path=str(artifacts_dir / "training-run-es.png"), full_page=True)
+
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
+    page.goto(url)
+    page.wait_for_selector("#results:not(.d-none)")
+    assert page.text_content("#status") == "succeeded" and page.text_content("#stage") == "done"
+    assert page.locator("#confusion tbody tr td:first-child").all_inner_texts() == ["cat", "dog"]
+    assert page.locator("#artifacts tbody tr td:first-child").all_inner_texts() == [
+        "Keras (float)", "ONNX (float)", "ONNX served (float, with the ImageNet outputs for tags)"]
+    assert page.text_content("#cv-what") == "the small CNN trained from scratch on each fold (no augmentation)"
+    assert "accuracy" in page.text_content("#test-summary")
+    page.screenshot(path=str(artifacts_dir / "training-run-en.png"), full_page=True)

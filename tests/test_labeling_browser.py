@@ -1,5 +1,6 @@
-"""In Debian's Chromium: a student labels ten pictures with the keyboard only (with a skip and an undo),
-and uploads pictures and a .zip on the gallery page with a progress bar and a report per file."""
+"""In Debian's Chromium, in a class: a student labels ten pictures with the keyboard only (with a skip and
+an undo), uploads pictures and a .zip on the gallery page with a progress bar and a report per file, and
+sees the class's learning curve next to its real models."""
 import zipfile
 
 import pytest
@@ -29,16 +30,17 @@ def wait_for_another_image(page, previous: int) -> int:
 
 
 def test_student_labels_ten_pictures_with_the_keyboard_only(
-    live_server, transactional_db, student, media_root, artifacts_dir, browser_page
+    live_server, transactional_db, student, classroom, media_root, artifacts_dir, browser_page
 ):
     from classifier.models import StoredImage
     from labeling.models import Label, Skip
     from labeling.services import import_image
 
     for i in range(13):
-        import_image(content=images.jpeg(64 + 8 * i, 48 + 4 * i), name=f"foto-{i}.jpg", value=None)
+        import_image(classroom=classroom, content=images.jpeg(64 + 8 * i, 48 + 4 * i), name=f"foto-{i}.jpg",
+                     value=None)
     page = browser_page
-    page.goto(f"{live_server.url}/accounts/login/?next=/labeling/queue/")
+    page.goto(f"{live_server.url}/accounts/login/?next=/classes/{classroom.pk}/labeling/queue/")
     page.fill("#id_username", "ana")
     page.fill("#id_password", "s3cret-pass!")
     page.click("button[type=submit].btn-primary")
@@ -83,7 +85,7 @@ def test_student_labels_ten_pictures_with_the_keyboard_only(
     assert {label.image_id: label.value for label in labels} == pressed
     assert len(pressed) == 10 and labels.count() == 10  # one label per picture, none twice
     assert {label.strategy for label in labels} == {"random"}
-    assert {label.labeler for label in labels} == {"ana"}
+    assert {label.labeler for label in labels} == {"ana"} and {label.classroom_id for label in labels} == {classroom.pk}
     assert list(Skip.objects.filter(user=student).values_list("image_id", flat=True)) == [skipped]
     assert skipped not in pressed
     assert not Label.objects.exclude(user=student).exists()
@@ -97,24 +99,25 @@ def test_student_labels_ten_pictures_with_the_keyboard_only(
 
 
 def test_a_refused_label_says_why_and_the_queue_goes_on(
-    live_server, transactional_db, student, media_root, browser_page
+    live_server, transactional_db, student, classroom, media_root, browser_page
 ):
     from classifier.models import StoredImage
     from labeling.models import Label
     from labeling.services import import_image, label_image
 
     for i in range(4):
-        import_image(content=images.jpeg(64 + 8 * i, 48), name=f"foto-{i}.jpg", value=None)
+        import_image(classroom=classroom, content=images.jpeg(64 + 8 * i, 48), name=f"foto-{i}.jpg", value=None)
     page = browser_page
     page.context.add_cookies([{"name": "sessionid", "value": session_for(student), "url": live_server.url}])
-    page.goto(f"{live_server.url}/labeling/queue/")
+    page.goto(f"{live_server.url}/classes/{classroom.pk}/labeling/queue/")
     page.wait_for_selector("#queue[data-state=ready]", state="attached", timeout=15_000)
     strings = page.evaluate("JSON.parse(document.getElementById('i18n-strings').textContent)")
     enabled = "[...document.querySelectorAll('[data-value], #skip-button')].every(button => !button.disabled)"
 
     # labelled meanwhile in another tab: the server refuses, the page says so and shows another picture
     first = shown_image(page)
-    label_image(user=student, image=StoredImage.objects.get(pk=first), value="cat", strategy="random")
+    label_image(classroom=classroom, user=student, image=StoredImage.objects.get(pk=first), value="cat",
+                strategy="random")
     page.keyboard.press("2")
     second = wait_for_another_image(page, first)
     assert page.text_content("#feedback") == "Ya etiquetaste esta imagen."
@@ -122,22 +125,25 @@ def test_a_refused_label_says_why_and_the_queue_goes_on(
     assert Label.objects.get(user=student, image_id=first).value == "cat"
 
     # the network fails: a message in the page's language, and the same picture is ready again
-    page.route("**/api/v1/labeling/labels/", lambda route: route.abort())
+    labels_api = f"**/api/v1/classes/{classroom.pk}/labeling/labels/"
+    page.route(labels_api, lambda route: route.abort())
     page.keyboard.press("1")
     page.wait_for_function("text => document.getElementById('feedback').textContent === text",
                            arg=strings["error"])
     page.wait_for_selector("#queue[data-state=ready]", state="attached")
     assert shown_image(page) == second and page.evaluate(enabled)
-    page.unroute("**/api/v1/labeling/labels/")
+    page.unroute(labels_api)
     page.keyboard.press("1")
     wait_for_another_image(page, second)
     assert Label.objects.get(user=student, image_id=second).value == "cat"
 
 
 def test_gallery_uploads_files_and_a_zip_with_progress_and_a_report(
-    live_server, transactional_db, student, media_root, tmp_path, artifacts_dir, browser_page
+    live_server, transactional_db, student, classroom, media_root, tmp_path, artifacts_dir, browser_page
 ):
     from classifier.models import StoredImage
+    from eduai.models import Job
+    from labeling.models import ClassImage
 
     photo = tmp_path / "gato.jpg"
     photo.write_bytes(images.jpeg(120, 90))
@@ -150,7 +156,7 @@ def test_gallery_uploads_files_and_a_zip_with_progress_and_a_report(
 
     page = browser_page
     page.context.add_cookies([{"name": "sessionid", "value": session_for(student), "url": live_server.url}])
-    page.goto(f"{live_server.url}/labeling/images/")
+    page.goto(f"{live_server.url}/classes/{classroom.pk}/labeling/images/")
     page.wait_for_selector("#uploader[data-ready=true]", state="attached")
     page.click("#uploader > summary")
     assert page.get_attribute("#uploader", "open") is not None
@@ -176,8 +182,11 @@ def test_gallery_uploads_files_and_a_zip_with_progress_and_a_report(
         """() => Math.abs(document.getElementById('upload-bar').getBoundingClientRect().width
                           - document.getElementById('upload-progress').getBoundingClientRect().width) < 1""")
     assert StoredImage.objects.count() == 3
-    stored = sorted(StoredImage.objects.values_list("original_name", flat=True))
-    assert stored == ["gato.jpg", "perro-1.jpg", "perro-2.png"]
+    stored = sorted(ClassImage.objects.filter(classroom=classroom).values_list("original_name", flat=True))
+    assert stored == ["gato.jpg", "perro-1.jpg", "perro-2.png"]  # the names come with the class's pictures
+    scoring = Job.objects.get(kind="scoring")  # the worker scores the new pictures for the queue
+    assert scoring.classroom == classroom and sorted(scoring.params["images"]) == sorted(
+        StoredImage.objects.values_list("id", flat=True))
     page.screenshot(path=str(artifacts_dir / "labeling-upload.png"), full_page=True)
 
     assert page.is_visible("#gallery-empty")  # drawn before the upload; the link draws it again
@@ -187,14 +196,16 @@ def test_gallery_uploads_files_and_a_zip_with_progress_and_a_report(
 
 
 def test_learning_curve_page_draws_both_strategies_with_their_spread_and_the_real_history(
-    live_server, transactional_db, student, artifacts_dir, browser_page
+    live_server, transactional_db, student, classroom, make_user, artifacts_dir, browser_page
 ):
     import hashlib
 
     import numpy as np
+    from django.utils import timezone
 
+    from eduai import classes
+    from eduai.models import Job
     from labeling import learning_curve
-    from labeling.models import LearningCurve
     from ml_models.models import ModelVersion
 
     rng = np.random.default_rng(0)
@@ -204,14 +215,18 @@ def test_learning_curve_page_draws_both_strategies_with_their_spread_and_the_rea
     settings = learning_curve.CurveSettings(sizes=(20, 50, 100), seeds=3)
     result = learning_curve.simulate(embeddings, labels, keys, settings)
     result["labels_needed"] = {**learning_curve.labels_needed(result, at=100), "at": 100}
-    LearningCurve.objects.create(status="done", params={}, result=result)
+    Job.objects.create(kind="learning_curve", classroom=classroom, status="succeeded", progress=1.0,
+                       params={}, result=result, finished_at=timezone.now())  # a finished simulation of the class
     ModelVersion.objects.create(name="lite0-finetune", version=1, kind="classifier", artifact_dir="x", sha256="0" * 64,
-                                metrics={"test": {"accuracy": 0.95}, "labels": 300})
+                                metrics={"test": {"accuracy": 0.95}, "labels": 300}, classroom=classroom)
+    other = classes.create_class(name="2º Bach B", teacher=make_user("olga", "teacher"))  # not shown in ana's class
+    ModelVersion.objects.create(name="lite0-finetune", version=2, kind="classifier", artifact_dir="y", sha256="1" * 64,
+                                metrics={"test": {"accuracy": 0.7}, "labels": 40}, classroom=other)
 
     page = browser_page
     page.context.add_cookies([{"name": "sessionid", "value": session_for(student), "url": live_server.url}])
-    page.goto(f"{live_server.url}/labeling/learning-curve/")
-    page.wait_for_selector("#curve[data-status=done]", state="attached")
+    page.goto(f"{live_server.url}/classes/{classroom.pk}/labeling/learning-curve/")
+    page.wait_for_selector("#curve[data-status=succeeded]", state="attached")
     series = page.evaluate("Chart.getChart('curve-chart').data.datasets.map(d => [d.label, d.data.map(p => p.x)])")
     means = [label for label, _ in series if "±" not in label]
     assert means == ["muestreo aleatorio", "muestreo por incertidumbre"]
