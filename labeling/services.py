@@ -190,14 +190,10 @@ def report_model_wrong(*, user, analysis: Analysis, value: str, classroom) -> La
     and it goes to the front of everyone else's queue."""
     if value not in Value.values:
         raise _invalid_label()
-    if value == _answer_of(analysis):
+    if value == scoring.LABEL_OF_VERDICT[analysis.label]:
         raise AppError("same_as_model", _("That is what the model said. Choose the right answer."))
     share_analysis(user=user, analysis=analysis, classroom=classroom)
     return label_image(classroom=classroom, user=user, image=analysis.image, value=value, strategy=Strategy.MODEL_WRONG)
-
-
-def _answer_of(analysis: Analysis) -> str:
-    return "neither" if analysis.label == Analysis.Label.UNUSUAL else analysis.label
 
 
 def skip_image(*, classroom, user, image: StoredImage) -> None:
