@@ -44,7 +44,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from bench import analyze  # noqa: E402
-from bench.analyze import machine_info, pct, summary, table, wilson_interval, write_section  # noqa: E402
+from bench.analyze import machine_info, pct, table, wilson_interval, write_section  # noqa: E402
 from training.pipeline.config import TrainingConfig, preset  # noqa: E402
 from training.pipeline.data import Example, split_by_hash  # noqa: E402
 

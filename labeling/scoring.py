@@ -16,7 +16,8 @@ from eduai import jobs
 from eduai.models import Job
 from labeling.models import ImageScore
 from labeling.selectors import image_ids
-from ml_models import runtime, selectors as model_selectors
+from ml_models import runtime
+from ml_models import selectors as model_selectors
 from ml_models.core.inference import ServedModel
 
 BATCH = 16

@@ -3,7 +3,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from eduai import jobs
-
 from labeling.models import QUEUE_STRATEGIES, LabelingSettings, Strategy, Value
 from labeling.selectors import GALLERY_FILTERS
 

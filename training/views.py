@@ -17,7 +17,6 @@ from training.forms import StartRunForm
 from training.pipeline.config import AugmentConfig
 from training.serializers import RunOutput
 
-
 FAMILY_NAMES = {"lite0_transfer": gettext_lazy("transfer learning on EfficientNet-Lite0"),
                 "student_cnn": gettext_lazy("small CNN trained from scratch")}
 

@@ -15,8 +15,8 @@ from pathlib import Path
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 import numpy as np  # noqa: E402
-import tf_keras as keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
+import tf_keras as keras  # noqa: E402
 
 from ml_models.core.contract import INPUT_SIZE  # noqa: E402
 from ml_models.core.torch_checkpoint import load_state_dict  # noqa: E402

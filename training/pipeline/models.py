@@ -12,6 +12,7 @@ from ml_models.networks import lite0  # noqa: E402
 from ml_models.networks.student_cnn import build_student_cnn  # noqa: E402
 from training.pipeline.config import TrainingConfig  # noqa: E402
 
+
 def build_transfer_model(num_classes: int, *, dropout: float = 0.0, l2: float = 0.0,
                          pretrained: bool = True) -> keras.Model:
     """EfficientNet-Lite0 with ImageNet weights and a new head; the backbone starts frozen."""

@@ -6,9 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from classifier.images import ImageRejected
-from labeling.models import Value
 from eduai import classes
 from labeling import scoring
+from labeling.models import Value
 from labeling.services import import_image
 
 FOLDER_LABELS = {

@@ -4,8 +4,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from eduai.errors import AppError
 from eduai import classes, policies
+from eduai.errors import AppError
 from labeling import transfer
 
 
