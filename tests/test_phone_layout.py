@@ -37,11 +37,10 @@ def class_data(people, classroom, labelled, finished_run, make_user, join):  # n
     labels, a gold image, a simulated learning curve and a trained model (finished_run)."""
     from django.utils import timezone
 
+    from eduai import classes
     from eduai.models import Job
     from labeling import learning_curve
     from labeling.services import import_image, label_image, mark_gold
-
-    from eduai import classes
 
     student, other, teacher = people["student"], make_user("bruno"), people["teacher"]
     join(other, classroom)

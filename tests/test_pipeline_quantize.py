@@ -225,7 +225,7 @@ def test_the_student_cnn_quantizes_at_the_contract_input_and_agrees_with_keras(s
     assert (tmp_path / "int8.onnx").stat().st_size < 0.7 * (tmp_path / "fp32.onnx").stat().st_size
 
     runner = TfliteRunner(tflite_int8(model, train_images[:100]))
-    assert tuple(runner._runner.get_input_details()["image"]["shape"][1:]) == (224, 224, 3)  # noqa: SLF001
+    assert tuple(runner._runner.get_input_details()["image"]["shape"][1:]) == (224, 224, 3)
     outputs = runner.predict(test_images)
     assert_serving_contract(outputs, len(test_images), model)
     assert agreement(model, outputs, test_images) >= MIN_AGREEMENT

@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from eduai import classes
-from ml_models.core.artifacts import Manifest
 from labeling.models import ImageScore
+from ml_models.core.artifacts import Manifest
 from ml_models.models import ModelVersion
 from ml_models.networks import pretrained
 from ml_models.selectors import serving_version

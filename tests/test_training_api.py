@@ -170,21 +170,20 @@ def worker(transactional_db, settings, tmp_path, model_folder, monkeypatch):
     monkeypatch.setitem(celery_app.conf, "task_default_queue", queue)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "eduai.settings", "DATABASE_URL": database_url(connection),
            "EDUAI_MEDIA_DIR": str(settings.MEDIA_ROOT), "EDUAI_MODELS_DIR": str(settings.MODELS_DIR)}
-    log = open(tmp_path / "worker.log", "w")  # a file, not a pipe nobody reads: a full pipe would block it
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "eduai", "worker", "--pool=solo", "--queues", queue,
-         f"--hostname={queue}@%h", "--loglevel=warning", "--without-heartbeat", "--without-gossip",
-         "--without-mingle"],
-        env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT, text=True,
-    )
-    process.log_path = tmp_path / "worker.log"
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    with open(tmp_path / "worker.log", "w") as log:  # a file, not a pipe nobody reads: a full pipe blocks it
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "eduai", "worker", "--pool=solo", "--queues", queue,
+             f"--hostname={queue}@%h", "--loglevel=warning", "--without-heartbeat", "--without-gossip",
+             "--without-mingle"],
+            env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT, text=True,
+        )
+        process.log_path = tmp_path / "worker.log"
+        yield process
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
     runtime.clear()
 
 

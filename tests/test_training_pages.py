@@ -40,7 +40,7 @@ def runs_page(classroom) -> str:
 
 def page_strings(html: str) -> dict:
     """The strings a page hands its script (json_script "i18n-strings")."""
-    found = re.search(r'<script id="i18n-strings" type="application/json">(.*?)</script>', html, re.S)
+    found = re.search(r'<script id="i18n-strings" type="application/json">(.*?)</script>', html, re.DOTALL)
     assert found, "the page has no i18n-strings"
     return json.loads(found.group(1))
 
