@@ -34,14 +34,6 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (obj is None or services.can_delete(obj))
 
-    def delete_queryset(self, request, queryset):
-        kept = [version for version in queryset if not services.can_delete(version)]
-        if kept:
-            self.message_user(request, _("Kept, because they served a class, were produced by a training run or "
-                                         "answered analyses: %(versions)s.") % {"versions": ", ".join(map(str, kept))},
-                              messages.WARNING)
-        super().delete_queryset(request, queryset.exclude(pk__in=[version.pk for version in kept]))
-
     @admin.action(description=gettext_lazy("Activate the selected version for the chosen class"))
     def activate(self, request, queryset):
         classroom = Classroom.objects.filter(pk=request.POST.get("classroom") or None).first()

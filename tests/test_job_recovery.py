@@ -2,11 +2,9 @@
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
-from django.conf import settings as django_settings
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -16,33 +14,17 @@ from labeling.services import import_image
 from ml_models.models import ModelVersion
 from tests import images
 from tests.test_pipeline_training import halves
+from tests.workers import start_worker
 
 LONG_RUN = {"family": "student_cnn", "image_size": 32, "epochs": 500, "batch_size": 8, "patience": 0, "cv_folds": 0,
             "quantize": False}
 HEARTBEAT_SECONDS = 1
 
 
-def database_url(connection) -> str:
-    """The test database, for a worker process to share."""
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings_dict['NAME']}"
-    return (f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:"
-            f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}")
-
-
-def start_worker(tmp_path, queue: str, *, hostname: str, stale_seconds: float) -> subprocess.Popen:
-    from django.db import connection
-
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "eduai.settings", "DATABASE_URL": database_url(connection),
-           "EDUAI_MEDIA_DIR": str(django_settings.MEDIA_ROOT), "EDUAI_MODELS_DIR": str(django_settings.MODELS_DIR),
-           "EDUAI_JOB_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS), "EDUAI_JOB_STALE_SECONDS": str(stale_seconds)}
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "eduai", "worker", "--pool=solo", "--queues", queue, "-n", hostname,
-         "--loglevel=warning", "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        env=env, cwd=django_settings.BASE_DIR, stderr=subprocess.STDOUT,  # its log is in the test folder on failure
-        stdout=open(tmp_path / f"worker-{hostname}.log", "w"),
-    )
+def beating_worker(tmp_path, queue: str, *, hostname: str, stale_seconds: float):
+    """A real worker beating every second and failing jobs silent for `stale_seconds`."""
+    return start_worker(queue, hostname=hostname, log_path=tmp_path / f"worker-{hostname}.log",
+                        EDUAI_JOB_HEARTBEAT_SECONDS=HEARTBEAT_SECONDS, EDUAI_JOB_STALE_SECONDS=stale_seconds)
 
 
 def wait_for(condition, *, timeout: float, what: str):
@@ -90,7 +72,7 @@ def test_a_job_whose_worker_was_killed_is_failed_and_cleaned_up_and_the_next_one
                                                                                       tmp_path, classroom):
     queue, client = setting_up
     settings.EDUAI_JOB_STALE_SECONDS = 4  # the reaper in this (web) process; a minute in real life
-    worker = start_worker(tmp_path, queue, hostname="first@test", stale_seconds=4)
+    worker = beating_worker(tmp_path, queue, hostname="first@test", stale_seconds=4)
     try:
         run, job = training_started(client, classroom)
         wait_for(lambda: Job.objects.filter(pk=job.pk, status="running").exists() and
@@ -111,7 +93,7 @@ def test_a_job_whose_worker_was_killed_is_failed_and_cleaned_up_and_the_next_one
     assert run_page["status"] == "failed" and run_page["error"] == body["error"]
 
     # nothing is left blocking the class: with a worker again, a new job starts and runs
-    worker = start_worker(tmp_path, queue, hostname="second@test", stale_seconds=4)
+    worker = beating_worker(tmp_path, queue, hostname="second@test", stale_seconds=4)
     try:
         _next_run, second = training_started(client, classroom)
         wait_for(lambda: Job.objects.get(pk=second.pk).status == "running", timeout=120, what="the next run")
@@ -125,7 +107,7 @@ def test_a_job_whose_worker_was_killed_is_failed_and_cleaned_up_and_the_next_one
 def test_a_restarted_worker_fails_the_job_it_was_running_at_once(setting_up, settings, tmp_path, classroom):
     queue, client = setting_up
     settings.EDUAI_JOB_STALE_SECONDS = 600  # the reaper would wait ten minutes: only the restart can fail it
-    worker = start_worker(tmp_path, queue, hostname="laptop@test", stale_seconds=600)
+    worker = beating_worker(tmp_path, queue, hostname="laptop@test", stale_seconds=600)
     try:
         _run, job = training_started(client, classroom)
         wait_for(lambda: Job.objects.filter(pk=job.pk, status="running").exists(), timeout=180, what="the run")
@@ -133,7 +115,7 @@ def test_a_restarted_worker_fails_the_job_it_was_running_at_once(setting_up, set
         kill(worker)
     assert Job.objects.get(pk=job.pk).status == "running"  # as far as the database knows
 
-    worker = start_worker(tmp_path, queue, hostname="laptop@test", stale_seconds=600)  # the same worker, restarted
+    worker = beating_worker(tmp_path, queue, hostname="laptop@test", stale_seconds=600)  # the same worker, restarted
     try:
         failed = wait_for(lambda: Job.objects.filter(pk=job.pk, status="failed").first(), timeout=60,
                           what="the restarted worker to fail its old job")

@@ -2,8 +2,6 @@
 and a whole run through a real Celery worker, then activation for that class and serving."""
 import os
 import shutil
-import subprocess
-import sys
 import time
 
 import pytest
@@ -20,6 +18,7 @@ from ml_models.networks import pretrained
 from ml_models.services import register_version
 from tests import images
 from tests.test_pipeline_training import halves
+from tests.workers import start_worker, stop_worker
 from training.models import TrainingRun
 from training.services import execute_run
 
@@ -149,41 +148,18 @@ def test_failed_run_reports_the_error_registers_nothing_and_leaves_no_folder(
     assert not any((tmp_path / "models").rglob("*.onnx"))
 
 
-def database_url(connection) -> str:
-    settings_dict = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings_dict['NAME']}"
-    return (f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:"
-            f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}")
-
-
 @pytest.fixture
 def worker(transactional_db, settings, tmp_path, model_folder, monkeypatch):
     """A real Celery worker (the one `eduai.run_job` task) on its own queue, sharing this test's
     database, media and models folders; the pretrained version is copied into those models."""
-    from django.db import connection
-
     settings.MEDIA_ROOT, settings.MODELS_DIR = tmp_path / "media", tmp_path / "models"
     shutil.copytree(model_folder, pretrained.artifact_dir(settings.MODELS_DIR))
     runtime.clear()  # sessions of an earlier test's versions (ids are reused) must not answer here
     queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
     monkeypatch.setitem(celery_app.conf, "task_default_queue", queue)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "eduai.settings", "DATABASE_URL": database_url(connection),
-           "EDUAI_MEDIA_DIR": str(settings.MEDIA_ROOT), "EDUAI_MODELS_DIR": str(settings.MODELS_DIR)}
-    with open(tmp_path / "worker.log", "w") as log:  # a file, not a pipe nobody reads: a full pipe blocks it
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "eduai", "worker", "--pool=solo", "--queues", queue,
-             f"--hostname={queue}@%h", "--loglevel=warning", "--without-heartbeat", "--without-gossip",
-             "--without-mingle"],
-            env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT, text=True,
-        )
-        process.log_path = tmp_path / "worker.log"
-        yield process
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    process = start_worker(queue, hostname=f"{queue}@%h", log_path=tmp_path / "worker.log")
+    yield process
+    stop_worker(process)
     runtime.clear()
 
 

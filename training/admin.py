@@ -41,13 +41,6 @@ class TrainingRunAdmin(admin.ModelAdmin):
         """A run that produced a version is that version's history: it stays."""
         return super().has_delete_permission(request, obj) and (obj is None or obj.model_version_id is None)
 
-    def delete_queryset(self, request, queryset):
-        kept = queryset.filter(model_version__isnull=False)
-        if kept.exists():
-            self.message_user(request, _("Runs that produced a model version are kept: %(runs)s.") % {
-                "runs": ", ".join(f"#{run.pk}" for run in kept)}, messages.WARNING)
-        super().delete_queryset(request, queryset.filter(model_version__isnull=True))
-
     def add_view(self, request, form_url="", extra_context=None):
         """"Add" starts a run: the same form as the training page, then the worker takes over."""
         form = AdminStartRunForm(request.POST or None)
