@@ -148,9 +148,10 @@ class _Heartbeat(threading.Thread):
     def run(self) -> None:
         try:
             while not self.stopped.wait(settings.EDUAI_JOB_HEARTBEAT_SECONDS):
-                Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(heartbeat_at=timezone.now())
-        except Exception:  # noqa: BLE001 - a heartbeat that cannot be written must not kill the job
-            log.exception("heartbeat of job %s stopped", self.job_id)
+                try:
+                    Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(heartbeat_at=timezone.now())
+                except Exception:  # noqa: BLE001 - a beat that could not be written (database busy): the next one
+                    log.warning("heartbeat of job %s not written", self.job_id, exc_info=True)
         finally:
             connection.close()
 
