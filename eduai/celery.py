@@ -17,7 +17,8 @@ def _worker_ready(sender=None, **kwargs):
     """Fail the jobs this worker was running before it last stopped, and start beating."""
     from eduai import jobs
 
-    _beat["thread"] = jobs.on_worker_ready(sender.hostname)
+    jobs.on_worker_ready(sender.hostname)
+    _beat["thread"] = jobs.start_beating(sender.hostname)
 
 
 @worker_shutdown.connect

@@ -295,10 +295,14 @@ class WorkerBeatThread(threading.Thread):
         connection.close()
 
 
-def on_worker_ready(hostname: str) -> WorkerBeatThread:
+def on_worker_ready(hostname: str) -> None:
+    """A worker (re)started: what it was running before died with it."""
     fail_jobs_of(hostname)
     WorkerBeat.objects.update_or_create(hostname=hostname, defaults={"last_seen": timezone.now(),
                                                                       "started_at": timezone.now()})
+
+
+def start_beating(hostname: str) -> WorkerBeatThread:
     thread = WorkerBeatThread(hostname)
     thread.start()
     return thread

@@ -1,7 +1,9 @@
 """eduai/jobs.py: one lifecycle for every background job, and jobs that cannot hang."""
+import time
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 from django.utils import translation
 
@@ -116,10 +118,35 @@ def test_a_restarting_worker_fails_the_jobs_it_was_running(job):
     jobs.claim(job.pk, worker="celery@laptop")
     other = jobs.start_job(kind=Job.Kind.SCORING, classroom=job.classroom, enqueue=False)
     jobs.claim(other.pk, worker="celery@other")
-    thread = jobs.on_worker_ready("celery@laptop")
-    thread.stopped.set()
+    jobs.on_worker_ready("celery@laptop")
     assert Job.objects.get(pk=job.pk).error_code == "worker_lost"
     assert Job.objects.get(pk=other.pk).status == "running"  # another worker's job is its own business
+    assert WorkerBeat.objects.get(hostname="celery@laptop").started_at is not None
+
+
+def test_the_beat_thread_beats_again_after_a_failed_beat(transactional_db, settings, monkeypatch):
+    # transactional: the thread writes through its own connection, outside any test transaction
+    settings.EDUAI_JOB_HEARTBEAT_SECONDS = 0.05
+    calls = []
+    real_beat = jobs.worker_beat
+
+    def busy_then_fine(hostname):
+        calls.append(hostname)
+        if len(calls) == 1:
+            raise OperationalError("canceling statement due to lock timeout")
+        real_beat(hostname)
+
+    monkeypatch.setattr(jobs, "worker_beat", busy_then_fine)
+    thread = jobs.start_beating("celery@laptop")
+    try:
+        deadline = time.monotonic() + 10
+        while not WorkerBeat.objects.filter(hostname="celery@laptop").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        thread.stopped.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert len(calls) >= 2 and jobs.worker_alive()  # the first beat failed, a later one got through
 
 
 def test_pages_know_when_no_worker_is_alive(db, settings):
