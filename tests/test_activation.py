@@ -13,7 +13,7 @@ from eduai import classes
 from eduai.errors import AppError
 from ml_models import runtime
 from ml_models.core.artifacts import ONNX_FILE, Manifest
-from ml_models.models import Activation, ModelVersion
+from ml_models.models import Activation
 from ml_models.networks import pretrained
 from ml_models.selectors import serving_version
 from ml_models.services import activate_version, can_delete, register_version, rollback

@@ -4,7 +4,8 @@ import pytest
 
 from ml_models.core import contract, imagenet
 from ml_models.core.answer import answer, decide, unusual_score
-from ml_models.networks.pretrained import UNUSUAL_CALIBRATION, default_unusual_rule, signature as pretrained_signature
+from ml_models.networks.pretrained import UNUSUAL_CALIBRATION, default_unusual_rule
+from ml_models.networks.pretrained import signature as pretrained_signature
 
 
 def probabilities(**mass_at) -> np.ndarray:

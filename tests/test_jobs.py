@@ -4,13 +4,11 @@ from datetime import timedelta
 
 import pytest
 from django.db import OperationalError
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 
 from eduai import jobs
 from eduai.errors import AppError
 from eduai.models import Job, WorkerBeat
-
 
 RESERVED = {}  # the folder the failing handler reserves, per test
 

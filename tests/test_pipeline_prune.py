@@ -149,7 +149,7 @@ def test_pruned_file_is_smaller_only_once_compressed(pruned, model, tmp_path):
 
 
 def test_constant_schedule_prunes_to_the_target_from_the_first_update(model, task):
-    from training.pipeline.prune import PruningConfig, measured_sparsity, make_prunable, pruning_callbacks
+    from training.pipeline.prune import PruningConfig, make_prunable, measured_sparsity, pruning_callbacks
 
     (train_images, train_labels), _ = task
     config = PruningConfig(target_sparsity=0.7, schedule="constant", frequency=1)
