@@ -160,7 +160,7 @@ def test_my_label_count_is_of_the_class_in_the_url(classroom, pictures, other_cl
     assert api.get(class_api(other_class, "labeling/next/")).json()["labeled_by_me"] == 0
 
 
-def test_gallery_finds_pictures_the_model_disagrees_on_and_unusual_ones(classroom, active_model, api,
+def test_gallery_finds_pictures_the_model_disagrees_on_and_unusual_ones(classroom, active_model, api, teacher,
                                                                        cat_photos, dog_photos, other_photos):
     def stored(path, value):
         return services.import_image(classroom=classroom, content=path.read_bytes(), name=path.name, value=value).image
@@ -171,13 +171,20 @@ def test_gallery_finds_pictures_the_model_disagrees_on_and_unusual_ones(classroo
     assert uploaded.status_code == 400
     assert scoring.score_class(classroom=classroom) == 3
 
-    def ids(filter_name):
-        return {item["id"] for item in api.get(class_api(classroom, f"images/?filter={filter_name}")).json()["results"]}
+    def ids(filter_name, client=api):
+        return {item["id"] for item in client.get(class_api(classroom, f"images/?filter={filter_name}")).json()["results"]}
 
+    teaching = APIClient()
+    teaching.force_authenticate(teacher)
     assert ids("model_disagrees") == {wrong.pk}
-    assert ids("unusual") == {fish.pk}
+    assert ids("unusual", teaching) == {fish.pk}
+    assert ids("unusual") == set()  # the student has not answered it: the model's answer is not theirs to see yet
     assert ids("cat") == {right.pk, wrong.pk} and ids("dataset") == {right.pk, wrong.pk}
     assert ids("unlabeled") == {fish.pk}
+    answered = api.post(class_api(classroom, "labeling/labels/"),
+                        {"image": fish.pk, "value": "neither", "strategy": "random"}, format="json")
+    assert answered.status_code == 201, answered.content
+    assert ids("unusual") == {fish.pk}  # answered: now they may compare with the model
     assert api.get(class_api(classroom, "images/?filter=nonsense")).status_code == 400
 
 
