@@ -55,6 +55,7 @@ urlpatterns = [
     path("training/", classes_views.current_class_section, {"section": "training"}, name="training-current"),
     path("training/augmentation/", training_views.augmentation_page, name="augmentation"),
     path("models/", classes_views.current_class_section, {"section": "models"}, name="models-current"),
+    path("glossary/", classes_views.GlossaryPage.as_view(), name="glossary"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

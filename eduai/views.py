@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from eduai import classes, policies
+from eduai.glossary import TERMS
 from eduai.class_scope import ClassPage, ClassTeacherPage
 from eduai.errors import AppError, not_found
 from eduai.forms import CreateClassForm, JoinClassForm
@@ -116,3 +117,12 @@ def current_class_section(request, section: str):
     return redirect(SECTIONS[section], classroom.pk)
 
 
+
+
+class GlossaryPage(TemplateView):
+    """Every term of the glossary, in the reader's language with the other language beside it."""
+
+    template_name = "eduai/glossary.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "terms": sorted(TERMS, key=lambda term: term.name.casefold())}
