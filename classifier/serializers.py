@@ -40,9 +40,25 @@ class ExplainedOutput(serializers.Serializer):
 
 class ExplanationOutput(serializers.Serializer):
     method = serializers.CharField(help_text="CAM: Class Activation Map")
-    explained = ExplainedOutput(help_text="What the map shows evidence for: cat, dog or, when unusual, the top ImageNet class.")
-    heatmap_url = serializers.CharField(help_text="RGBA PNG to lay over the image.")
-    grid = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()))
+    explained = ExplainedOutput(help_text="What the map shows evidence for: cat, dog or, when unusual, the top ImageNet "
+                                          "class (a trained version: the likelier of cat and dog).")
+    against = ExplainedOutput(required=False, help_text="What that evidence is weighed against: the other of cat and "
+                                                        "dog, or the other ImageNet classes.")
+    heatmap_url = serializers.CharField(help_text="RGBA PNG to lay over the image: `grid` (the per-photo scale).")
+    heatmap_fixed_url = serializers.CharField(
+        allow_null=True, help_text="RGBA PNG on the fixed scale (full colour at `fixed_scale_logits`, the same for "
+                                   "every photo); null for analyses stored before it existed.")
+    grid = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField()),
+        help_text="Rows of the coarse grid (7x7 for Lite0) in [0, 1]: the evidence for `explained`, divided by this "
+                  "photo's largest cell; evidence against is cut to 0.")
+    evidence = serializers.ListField(
+        required=False, child=serializers.ListField(child=serializers.FloatField()),
+        help_text="The same grid signed, in logits per cell: each cell's share of the log-odds of `explained` against "
+                  "`against` (first order in the logits, without the biases). Positive cells pushed towards "
+                  "`explained`, negative ones away from it.")
+    fixed_scale_logits = serializers.FloatField(
+        required=False, help_text="The fixed scale: logits per cell drawn in full colour (the same for every photo).")
 
 
 class TimingsOutput(serializers.Serializer):
@@ -90,4 +106,6 @@ class AnalysisOutput(serializers.ModelSerializer):
 
     @extend_schema_field(ExplanationOutput)
     def get_explanation(self, analysis) -> dict:
-        return {**analysis.explanation, "heatmap_url": reverse("classifier:analysis-heatmap", args=[analysis.pk])}
+        fixed = reverse("classifier:analysis-heatmap-fixed", args=[analysis.pk]) if "evidence" in analysis.explanation else None
+        return {**analysis.explanation, "heatmap_url": reverse("classifier:analysis-heatmap", args=[analysis.pk]),
+                "heatmap_fixed_url": fixed}

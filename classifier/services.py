@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from classifier.images import NormalisedImage, read_image
 from classifier.models import Analysis, StoredImage
 from ml_models import runtime
-from ml_models.core.cam import heatmap_png
+from ml_models.core.cam import FIXED_SCALE_LOGITS, fixed_scale, heatmap_png
 
 
 def analyze_image(*, content: bytes, original_name: str, user, classroom=None) -> Analysis:
@@ -29,8 +29,9 @@ def analyze_image(*, content: bytes, original_name: str, user, classroom=None) -
     verdict = answer.verdict
     with files_removed_on_failure() as written, transaction.atomic():
         stored = store_image(image, user=user, written=written)
-        # same picture + same model = same heatmap: written once, shared by its analyses
-        heatmap_name = f"heatmaps/v{model.version_id}/{stored.sha256[:2]}/{stored.sha256}.png"
+        # same picture + same model = same heatmap: written once, shared by its analyses ("evidence": the
+        # map of the decision; files of the older winning-class maps are never reused)
+        heatmap_name = f"heatmaps/v{model.version_id}/{stored.sha256[:2]}/{stored.sha256}.evidence.png"
         if not default_storage.exists(heatmap_name):
             png = heatmap_png(answer.cam, (image.width, image.height))
             heatmap_name = default_storage.save(heatmap_name, ContentFile(png))
@@ -50,7 +51,10 @@ def analyze_image(*, content: bytes, original_name: str, user, classroom=None) -
             explanation={
                 "method": "CAM",
                 "explained": answer.explained,
-                "grid": np.round(answer.cam, 3).tolist(),
+                "against": answer.against,
+                "grid": np.round(answer.cam, 3).tolist(),  # per-photo scale: the heatmap PNG
+                "evidence": np.round(answer.evidence, 4).tolist(),  # signed, logits per cell
+                "fixed_scale_logits": FIXED_SCALE_LOGITS,
             },
             heatmap=heatmap_name,
             timings_ms={
@@ -60,6 +64,16 @@ def analyze_image(*, content: bytes, original_name: str, user, classroom=None) -
             },
         )
     return analysis
+
+
+def fixed_scale_heatmap_png(*, analysis: Analysis) -> bytes | None:
+    """The analysis's heatmap on the fixed scale (the same for every photo), drawn from its stored evidence;
+    None for analyses stored before the evidence was kept."""
+    explanation = analysis.explanation
+    if "evidence" not in explanation:
+        return None
+    grid = fixed_scale(np.asarray(explanation["evidence"], dtype=np.float32), explanation["fixed_scale_logits"])
+    return heatmap_png(grid, (analysis.image.width, analysis.image.height))
 
 
 @contextmanager

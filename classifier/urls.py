@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.analyze_page, name="analyze"),
     path("analyses/<int:pk>/image/", views.analysis_image, name="analysis-image"),
     path("analyses/<int:pk>/heatmap.png", views.analysis_heatmap, name="analysis-heatmap"),
+    path("analyses/<int:pk>/heatmap-fixed.png", views.analysis_heatmap_fixed, name="analysis-heatmap-fixed"),
 ]
 
 api_urlpatterns = [

@@ -12,7 +12,9 @@ class ModelVersion(models.Model):
     """
 
     class Kind(models.TextChoices):
-        IMAGENET_ZERO_SHOT = "imagenet_zero_shot", _("ImageNet model, cat/dog by zero-shot")
+        # the stored value keeps its old name (API contract); what students read says what it is
+        IMAGENET_ZERO_SHOT = "imagenet_zero_shot", _(
+            "pretrained ImageNet model, not trained on our labels: ImageNet classes regrouped into cat and dog")
         CLASSIFIER = "classifier", _("classifier trained on our labels")
 
     name = models.CharField(_("name"), max_length=100)

@@ -170,28 +170,58 @@ def test_an_unusual_answer_keeps_the_tags_in_confidence_order():
 
 # ------------------------------------------------------------------------------------ CAM
 
-def test_the_heatmap_explains_the_verdict_from_the_class_maps():
+def test_the_heatmap_explains_cat_against_dog_from_the_class_maps():
     maps = np.zeros((7, 7, 1000), np.float32)
     maps[2, 5, 281] = 3.0  # the cat evidence sits at row 2, column 5
-    maps[6, 0, 151] = 5.0  # dog evidence elsewhere does not count for "cat"
+    maps[6, 0, 151] = 5.0  # dog evidence elsewhere counts against cat
+    maps[0, 0, [281, 151]] = 4.0  # what both see (fur) decides nothing
     result = answer(pretrained_outputs(probabilities(i281=0.8, i151=0.1), maps), PRETRAINED)
     assert result.explained == {"tag": "cat", "label_es": "gato", "label_en": "cat"}
+    assert result.against == {"tag": "dog", "label_es": "perro", "label_en": "dog"}
     assert np.unravel_index(result.cam.argmax(), result.cam.shape) == (2, 5)
-    assert result.cam.max() == 1.0 and result.cam[6, 0] == 0.0
+    assert result.evidence[2, 5] == pytest.approx(3 / 49) and result.evidence[6, 0] == pytest.approx(-5 / 49)
+    assert result.evidence[0, 0] == pytest.approx(0.0, abs=1e-7)
+    assert result.cam.max() == 1.0 and result.cam[6, 0] == 0.0 and result.cam[0, 0] == 0.0
 
 
-def test_an_unusual_picture_explains_the_likeliest_imagenet_class():
+def test_a_dog_answer_explains_dog_against_cat():
+    maps = np.zeros((7, 7, 1000), np.float32)
+    maps[2, 5, 281] = 3.0
+    maps[6, 0, 151] = 5.0
+    result = answer(pretrained_outputs(probabilities(i281=0.1, i151=0.8), maps), PRETRAINED)
+    assert (result.explained["tag"], result.against["tag"]) == ("dog", "cat")
+    assert result.evidence[6, 0] == pytest.approx(5 / 49) and result.evidence[2, 5] == pytest.approx(-3 / 49)
+
+
+def test_an_unusual_picture_explains_the_likeliest_imagenet_class_against_the_others():
     maps = np.zeros((7, 7, 1000), np.float32)
     maps[1, 1, 963] = 2.0
+    maps[4, 4, 0] = 2.0  # the runner-up's evidence counts against pizza
     result = answer(pretrained_outputs(probabilities(i963=0.9), maps), PRETRAINED)
-    assert result.explained["label_en"] == "pizza" and result.cam[1, 1] == 1.0
+    assert result.verdict.label == "unusual"
+    assert result.explained["label_en"] == "pizza" and result.against["label_en"] == "the other ImageNet classes"
+    assert result.cam[1, 1] == 1.0 and result.evidence[4, 4] < 0
 
 
-def test_a_trained_version_that_finds_a_picture_unusual_explains_its_likelier_class():
+def test_a_trained_two_class_version_explains_with_the_difference_of_its_maps():
+    """The winner's own map peaks where both classes see something; the difference map does not."""
+    maps = np.zeros((6, 6, 2), np.float32)
+    maps[0, 0] = [4.0, 4.0]
+    maps[5, 2, 0] = 1.0
+    outputs = {"probabilities": np.array([0.8, 0.2]), "class_maps": maps,
+               "imagenet_probabilities": probabilities(i281=0.9)}
+    result = answer(outputs, trained_signature())
+    assert result.verdict.label == "cat" and result.evidence.shape == (6, 6)
+    assert np.unravel_index(result.cam.argmax(), result.cam.shape) == (5, 2) and result.cam[0, 0] == 0.0
+    assert result.evidence.sum() == pytest.approx(1 / 36)
+
+
+def test_a_trained_version_that_finds_a_picture_unusual_explains_its_forced_choice():
     maps = np.zeros((6, 6, 2), np.float32)
     maps[0, 3, 1] = 1.0
     outputs = {"probabilities": np.array([0.3, 0.7]), "class_maps": maps,
                "imagenet_probabilities": probabilities(i900=0.99)}
     result = answer(outputs, trained_signature())
-    assert result.verdict.label == "unusual" and result.explained["tag"] == "dog"
+    assert result.verdict.label == "unusual"
+    assert (result.explained["tag"], result.against["tag"]) == ("dog", "cat")
     assert result.cam.shape == (6, 6) and result.cam[0, 3] == 1.0

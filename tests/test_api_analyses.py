@@ -14,6 +14,7 @@ from eduai import classes
 from labeling.models import ClassImage
 from ml_models import runtime
 from ml_models.core.artifacts import Manifest
+from ml_models.core.cam import FIXED_SCALE_LOGITS, MAX_ALPHA
 from ml_models.networks import pretrained
 from ml_models.services import activate_version, register_version
 from tests import images
@@ -92,7 +93,42 @@ def test_heatmap_and_image_are_served_to_their_owner_only(api, classroom, teache
         other = APIClient()
         other.force_login(someone)
         assert other.get(body["explanation"]["heatmap_url"]).status_code == 404, someone
+        assert other.get(body["explanation"]["heatmap_fixed_url"]).status_code == 404, someone
         assert other.get(body["image_url"]).status_code == 404, someone
+
+
+def test_the_page_gets_the_heatmap_on_both_scales_and_the_signed_evidence(api, active_model):
+    body = upload(api, chelsea_jpeg()).json()
+    explanation = body["explanation"]
+    evidence = np.array(explanation["evidence"])
+    assert evidence.shape == (7, 7) and explanation["fixed_scale_logits"] == FIXED_SCALE_LOGITS
+    assert explanation["against"] == {"tag": "dog", "label_es": "perro", "label_en": "dog"}
+    assert evidence.sum() > 0  # summed over the cells it pushes towards cat, the answer
+    # the per-photo grid is the evidence for the answer over its own largest cell, evidence against cut to 0
+    assert np.allclose(explanation["grid"], np.maximum(evidence, 0) / evidence.max(), atol=2e-3)
+    session = APIClient()
+    session.force_login(Analysis.objects.get(pk=body["id"]).user)
+    per_photo = np.asarray(Image.open(io.BytesIO(served(session, explanation["heatmap_url"]))))[..., 3]
+    response = session.get(explanation["heatmap_fixed_url"])
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    fixed = np.asarray(Image.open(io.BytesIO(response.content)))
+    assert fixed.shape == (*per_photo.shape, 4)
+    # on the fixed scale the strongest cell is as opaque as its logits say, not always fully opaque
+    expected = min(1.0, evidence.max() / FIXED_SCALE_LOGITS) * MAX_ALPHA * 255
+    assert fixed[..., 3].max() == pytest.approx(expected, abs=0.12 * 255)
+    assert per_photo.max() == pytest.approx(MAX_ALPHA * 255, abs=0.05 * 255)
+
+
+def test_an_analysis_stored_before_the_evidence_has_no_fixed_scale_heatmap(api, active_model):
+    body = upload(api, chelsea_jpeg()).json()
+    analysis = Analysis.objects.get(pk=body["id"])
+    analysis.explanation = {key: body["explanation"][key] for key in ("method", "explained", "grid")}
+    analysis.save()
+    again = api.get(f"{URL}{analysis.pk}/").json()["explanation"]
+    assert again["heatmap_fixed_url"] is None and "evidence" not in again
+    session = APIClient()
+    session.force_login(analysis.user)
+    assert session.get(f"/analyses/{analysis.pk}/heatmap-fixed.png").status_code == 404
 
 
 def test_real_cat_and_dog_photos(api, active_model, cat_photos, dog_photos):
@@ -111,6 +147,7 @@ def test_photo_that_is_neither_is_unusual(api, active_model, other_photos):
     assert body["label"] == "unusual" and body["unusual_score"] > body["unusual_threshold"]
     assert "fish" in [tag["tag"] for tag in body["tags"]]
     assert body["explanation"]["explained"] == {"tag": "tench", "label_es": "tenca", "label_en": "tench"}
+    assert body["explanation"]["against"]["label_en"] == "the other ImageNet classes"
 
 
 def test_same_image_twice_is_stored_once_and_each_upload_keeps_its_own_name(api, active_model, media_root):

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ml_models.core import imagenet
-from ml_models.core.cam import class_activation_map
+from ml_models.core.cam import evidence_map, per_photo_scale
 from ml_models.core.contract import IMAGENET_CLASSES, indices
 from ml_models.core.tags import class_label, name_label, tags_for
 
 CAT, DOG, UNUSUAL = "cat", "dog", "unusual"
+OTHER_IMAGENET_CLASSES = {"tag": "other-imagenet-classes", "label_es": "las demás clases de ImageNet",
+                          "label_en": "the other ImageNet classes"}
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,14 @@ class Answer:
     verdict: Verdict
     tags: list[dict]
     tags_agree: bool  # the ImageNet network's likeliest group is the verdict too (see tags.tags_for)
-    cam: np.ndarray  # (H, W) in [0, 1]: where the evidence for `explained` lies
+    evidence: np.ndarray  # (H, W) signed, logits per cell: each cell's share of the log-odds of `explained` vs `against`
     explained: dict  # {"tag", "label_es", "label_en"} of what the map shows evidence for
+    against: dict  # ... and against what (the other of cat and dog, or the other ImageNet classes)
+
+    @property
+    def cam(self) -> np.ndarray:
+        """(H, W) in [0, 1]: the evidence for `explained`, scaled to this photo's own maximum (negative cut to 0)."""
+        return per_photo_scale(self.evidence)
 
 
 def _mass(probabilities: np.ndarray, runs: list[list[int]]) -> float:
@@ -69,22 +77,30 @@ def unusual_score(outputs: Mapping[str, np.ndarray], signature: dict) -> float:
 
 
 def answer(outputs: Mapping[str, np.ndarray], signature: dict) -> Answer:
-    """Verdict, tags and the Class Activation Map of the verdict for one picture's outputs."""
+    """Verdict, tags and the evidence map of the verdict for one picture's outputs.
+
+    The map explains the decision that was made: for cat, the evidence for cat against dog (for dog the
+    reverse). For an unusual picture the pretrained version explains its likeliest ImageNet class against
+    the other ImageNet classes; a trained version, the likelier of cat and dog (its forced choice).
+    """
     verdict = decide(outputs, signature)
     tag_rule = signature["tags"]
     tags, agree = tags_for(outputs[tag_rule["output"]], verdict=verdict.label, **tag_rule)
     cam = signature["cam"]
     probabilities = outputs[cam["classes_of"]]
-    if verdict.label == UNUSUAL:  # no cat or dog to explain: the evidence for the likeliest class
+    groups = signature["decision"]["classes"]
+    if verdict.label == UNUSUAL and signature["class_names"] == IMAGENET_CLASSES:
         top = int(np.argmax(probabilities))
-        classes = [top]
-        names = signature["class_names"]
-        explained = class_label(top) if names == IMAGENET_CLASSES else name_label(names[top])
+        towards, against = [top], np.delete(np.arange(len(probabilities)), top)
+        explained, against_label = class_label(top), OTHER_IMAGENET_CLASSES
     else:
-        classes = indices(signature["decision"]["classes"][verdict.label])
-        explained = name_label(verdict.label)
-    grid = class_activation_map(outputs[cam["output"]], probabilities, classes)
-    return Answer(verdict=verdict, tags=tags, tags_agree=agree, cam=grid, explained=explained)
+        winner = verdict.label if verdict.label != UNUSUAL else (CAT if verdict.cat >= 0.5 else DOG)
+        loser = DOG if winner == CAT else CAT
+        towards, against = indices(groups[winner]), indices(groups[loser])
+        explained, against_label = name_label(winner), name_label(loser)
+    evidence = evidence_map(outputs[cam["output"]], probabilities, towards, against)
+    return Answer(verdict=verdict, tags=tags, tags_agree=agree, evidence=evidence, explained=explained,
+                  against=against_label)
 
 
 def rows(batch: Mapping[str, np.ndarray]) -> list[dict[str, np.ndarray]]:

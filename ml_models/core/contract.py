@@ -22,7 +22,8 @@ IMAGENET_CLASSES = "imagenet-1k"  # class names from ml_models/core/data/imagene
 TAG_SETTINGS = {"min_group_confidence": 0.10, "min_class_confidence": 0.02, "max_class_tags": 5}
 CAM_METHOD = ("Class Activation Map (Zhou et al., 2016): the last feature maps weighted by the final dense "
               "layer's weights for the class (no bias); averaging a class's map over the cells, plus the bias, "
-              "gives its logit")
+              "gives its logit. The heatmap combines the maps as the decision does (answer's class against "
+              "the alternative: ml_models/core/cam.py::evidence_map)")
 
 
 class SignatureError(ValueError):
@@ -80,7 +81,8 @@ def _decision(*, output: str, cat: list[list[int]], dog: list[list[int]], unusua
 
 
 def pretrained_signature(*, family: str, feature_maps: tuple[int, int, int], embedding: int, unusual: dict) -> dict:
-    """The ImageNet network answering cat, dog or unusual with no training (zero-shot)."""
+    """The ImageNet network answering cat, dog or unusual without being trained on our labels: its ImageNet
+    classes regrouped into cat (the 5 domestic-cat classes) and dog (the 118 dog breeds)."""
     return {
         "schema": SCHEMA,
         "family": family,
