@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
 
-from eduai.glossary import BY_KEY
+from eduai.glossary import BY_KEY, Term, sort_key
 
 register = template.Library()
 
@@ -19,3 +19,9 @@ def explain(key: str):
         'data-bs-toggle="popover" data-bs-html="true" data-bs-title="{}" data-bs-content="{}" '
         'aria-label="{}">?</button>',
         term.key, term.name, escape(content), _("What is “%(term)s”?") % {"term": term.name})
+
+
+@register.filter
+def by_name(terms: list[Term]) -> list[Term]:
+    """The terms in alphabetical order of their name in the current language, accents ignored ("época" near "e")."""
+    return sorted(terms, key=sort_key)
