@@ -276,7 +276,8 @@ ENGLISH_WORDS: tuple[tuple[str, str], ...] = (
 
 _SUFFIX = r"(?:s|es|ed|d|led|ling|ing|ped|ping)?"
 _PLACEHOLDER = re.compile(r"%\(\w+\)[-+ #0]*[\d.]*[sdfr]|%[sdf]|\{\w*\}")
-_CODE = re.compile(r"`[^`]*`|<code>.*?</code>|\b(?:make|celery|manage\.py)(?: +[-\w.:/]+)+|\S+\.(?:py|zip|onnx|json|csv)\b")
+_CODE = re.compile(r"`[^`]*`|<code>.*?</code>|\b(?:make|celery|manage\.py)(?: +[-\w.:/]+)+"
+                   r"|\S+\.(?:py|zip|onnx|json|csv)\b")
 _LITERAL = re.compile(r"«[a-z_]+»")  # a value written in a file or typed as is, such as «neither»
 _STOPWORDS = {
     "es": {"el", "la", "los", "las", "que", "del", "una", "con", "por", "para", "es", "se", "y", "no", "lo"},
@@ -323,7 +324,8 @@ def says(term: Term) -> tuple[str, str] | None:
     """(English regex, Spanish regex on folded text): where a msgid says the first, its Spanish must say the second."""
     if term.en_pattern is None:
         return None
-    return term.en_pattern or _english_regex(term.en), term.es_pattern and _fold(term.es_pattern) or _spanish_regex(term.es)
+    spanish = _fold(term.es_pattern) if term.es_pattern else _spanish_regex(term.es)
+    return term.en_pattern or _english_regex(term.en), spanish
 
 
 def english_words() -> list[tuple[str, str]]:
@@ -394,7 +396,8 @@ def translation_problems(msgid: str, msgstr: str) -> list[str]:
             continue
         english = english[:match.start()] + " " + english[match.end():]
         if not re.search(rule[1], _fold(spanish)):
-            problems.append(f"the English says “{match.group(0)}”: the Spanish must say “{_main(term.es)}” ({term.key})")
+            problems.append(f"the English says “{match.group(0)}”: the Spanish must say “{_main(term.es)}” "
+                            f"({term.key})")
     return list(dict.fromkeys(problems))
 
 

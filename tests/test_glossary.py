@@ -42,7 +42,8 @@ def test_spanish_catalogue_uses_only_the_glossarys_words():
 def test_english_catalogue_is_the_msgids_themselves():
     different = [entry.msgid for entry in catalogue("en") if not entry.obsolete and entry.msgid
                  and any(text and text not in (entry.msgid, entry.msgid_plural) for text in translations(entry))]
-    assert different == [], "the English catalogue must repeat its msgids (fix the msgid instead):\n" + "\n".join(different)
+    assert different == [], ("the English catalogue must repeat its msgids (fix the msgid instead):\n"
+                             + "\n".join(different))
 
 
 def test_course_files_use_only_the_glossarys_words():
@@ -138,8 +139,9 @@ def test_docs_glossary_lists_every_term_with_both_words():
     rows = [line for line in docs.splitlines() if line.startswith("|")]
     missing = [f"| {term.en} | {term.es} |" for term in TERMS
                if not any(line.startswith(f"| {term.en} | {term.es} |") for line in rows)]
-    assert missing == [], ("docs/glossary.md lacks these terms; regenerate its table with `python manage.py shell -c "
-                           "\"from eduai.glossary import markdown_table; print(markdown_table())\"`:\n" + "\n".join(missing))
+    assert missing == [], ("docs/glossary.md lacks these terms; regenerate its table with `python manage.py shell "
+                           "-c \"from eduai.glossary import markdown_table; print(markdown_table())\"`:\n"
+                           + "\n".join(missing))
 
 
 # --- the page
