@@ -73,6 +73,50 @@ TERMS: tuple[Term, ...] = (
     # --- the analyzer (more terms of the analyze page go here)
     # --- labeling (queue, agreement, learning curve)
     # --- training (form and run page)
+    Term("overfitting", "overfitting", "sobreajuste",
+         _("The model learns details of its training photos that do not hold for new ones: training loss keeps "
+           "falling while validation loss trends up, and the gap between them grows.")),
+    Term("dropout", "dropout", "desactivación aleatoria (dropout)",
+         _("During training, each input of the final layer is switched off at random with this probability "
+           "(0.3 = 30 %), so the model cannot rely on a few features. It is off when the model answers.")),
+    Term("l2", "L2 regularisation", "regularización L2",
+         _("Adds L2 × the sum of the squared weights to the loss, so large weights cost more and the model stays "
+           "simpler. It applies to the convolutions and the final layer of the small CNN, and to the new final layer "
+           "in transfer learning.")),
+    Term("patience", "patience", "paciencia",
+         _("Early stopping: training stops once the validation loss has not improved for this many epochs, and "
+           "the weights of the epoch with the lowest validation loss are kept. 0 switches it off.")),
+    Term("fold", "fold", "pliegue",
+         _("Cross-validation cuts the photos into k parts (folds). Each is held out once while a fresh model "
+           "learns from the others: k accuracies, whose spread shows how much the result depends on the photos.")),
+    Term("linear-probe", "linear probe", "sonda lineal",
+         _("A logistic regression trained on the embeddings of a frozen pretrained network. Cross-validating it "
+           "takes seconds and tells how good a new final layer on that network can be, not the fine-tuned model.")),
+    Term("pruning", "pruning", "poda",
+         _("Setting the smallest weights to exactly zero (the chosen fraction), then training a few epochs so the "
+           "model recovers. The zeros are still stored: the file only shrinks when compressed.")),
+    Term("int8", "INT8", "INT8 (enteros de 8 bits)",
+         _("Storing numbers as 8-bit integers instead of 32-bit floats: the weights take about a quarter of the "
+           "space, and the answers can change slightly, so each file's accuracy is measured again.")),
+    Term("quantization-static", "static quantization", "cuantización estática",
+         _("The weights and the values passed between layers are INT8. The range of those values is measured "
+           "beforehand on up to 100 training photos (calibration). Here: ONNX INT8 and TFLite INT8.")),
+    Term("quantization-dynamic", "dynamic-range quantization", "cuantización de rango dinámico",
+         _("Only the weights are stored as INT8; the values between layers stay float and are converted on the fly "
+           "for each photo where an integer kernel is used. It needs no calibration photos. Here: TFLite dynamic range.")),
+    Term("precision", "precision", "precisión",
+         _("Of the photos the model put in this class, the share that really belong to it.")),
+    Term("recall", "recall", "exhaustividad",
+         _("Of the photos that really belong to this class, the share the model found. Answering \"cat\" to every "
+           "photo gives 100 % recall for cat, so read it together with precision.")),
+    Term("f1", "F1", "F1",
+         _("The harmonic mean of precision and recall: high only when both are high.")),
+    Term("roc-auc", "ROC AUC", "AUC ROC (área bajo la curva ROC)",
+         _("The chance that a random photo of a class gets a higher probability for that class than a random photo "
+           "of another class: 0.5 is guessing, 1 separates them perfectly. It does not depend on a threshold.")),
+    Term("latency-p50", "latency p50", "latencia p50",
+         _("The median time to answer one photo (batch of 1) on this server: half of the photos were faster, half "
+           "slower. It varies with what else the server is doing.")),
     # --- general words (label, tag, labeler, skip, class, split...)
     Term("label", "label", "etiqueta",
          _("A person's answer for a picture: cat, dog or neither. Only people give labels; what a model says "

@@ -54,6 +54,9 @@ def test_student_pipeline_trains_exports_and_serves_one_graph(halves_examples, n
     assert result.splits == {"train": 84, "validation": 18, "test": 18}
     assert result.test_metrics["accuracy"] >= 0.9 and result.test_metrics["count"] == 18
     assert len(result.cross_validation["accuracy_per_fold"]) == 3
+    assert result.cross_validation["method"] == "student_cnn"  # the CNN itself, retrained on each fold
+    assert len(result.cross_validation["epochs_per_fold"]) == 3
+    assert result.curves["kept_epoch"] == len(result.history)  # smoke preset: no early stopping, last epoch kept
     assert result.parity["passed"] and set(result.timings_s) == set(STAGES)
 
     folder = tmp_path / "out"
@@ -122,7 +125,9 @@ def test_transfer_pipeline_fine_tunes_lite0(tmp_path):
     result = run_pipeline(config, examples, tmp_path / "out", name="lite0-ft", version=1)
     assert [row["stage"] for row in result.history][-1] == "fine_tune"
     assert {row["stage"] for row in result.history} == {"head", "fine_tune"}
-    assert result.cross_validation["method"] == "head_on_embeddings"
+    assert result.cross_validation["method"] == "linear_probe" and result.cross_validation["l2"] == 0.0
+    assert result.curves["kept_stage"] == "fine_tune"
+    assert Manifest.read(tmp_path / "out").metrics["curves"] == result.curves
     assert result.test_metrics["accuracy"] == 1.0
     assert result.parity["passed"] and result.parity["outputs"] == ["probabilities", "imagenet_probabilities"]
     # the stages fine-tuning left alone are shared with the ImageNet branch, the tuned top is not

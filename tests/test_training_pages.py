@@ -132,14 +132,13 @@ def test_the_run_page_names_classes_files_method_and_stages_in_the_page_language
     results = finished_run.results
     kinds = [row["kind"] for row in results["artifacts"]]
     assert kinds == ["keras", "onnx", "onnx_served"]  # no quantization asked
-    assert results["cross_validation"]["method"] == "student_from_scratch"
+    assert results["cross_validation"]["method"] == "student_cnn"
+    assert set(results["curves"]) >= {"best_epoch", "kept_epoch", "overfitting"}
     assert list(results["test"]["per_class"]) == ["cat", "dog"]
 
     client.force_login(people["student"])
     strings = page_strings(client.get(url).content.decode())
     assert {name: strings["classes"][name] for name in results["test"]["per_class"]} == {"cat": "gato", "dog": "perro"}
-    assert strings["cv"][results["cross_validation"]["method"]] == (
-        "la CNN pequeña entrenada desde cero en cada pliegue (sin aumento de datos)")
     assert [strings["artifacts"][kind] for kind in kinds] == [
         "Keras (float)", "ONNX (float)", "ONNX servido (float, con las salidas de ImageNet para las etiquetas)"]
     # the script asks the API in the page's language (lib/api.js sends Accept-Language = <html lang>)
@@ -150,7 +149,12 @@ def test_the_run_page_names_classes_files_method_and_stages_in_the_page_language
     english.force_login(people["student"])
     strings = page_strings(english.get(url).content.decode())
     assert {name: strings["classes"][name] for name in results["test"]["per_class"]} == {"cat": "cat", "dog": "dog"}
-    assert strings["cv"]["student_from_scratch"] == "the small CNN trained from scratch on each fold (no augmentation)"
+    assert strings["cv"][results["cross_validation"]["method"]] == (
+        "What was cross-validated: the small CNN itself, trained from scratch on each fold with the run's settings "
+        "(dropout, L2, augmentation, epochs and early stopping).")
+    assert "not the fine-tuned model" in strings["cv"]["linear_probe"]
+    # runs stored before the methods were renamed still have a description
+    assert {"head_on_embeddings", "student_from_scratch"} <= set(strings["cv"])
     assert strings["artifacts"]["onnx_served"] == "ONNX served (float, with the ImageNet outputs for tags)"
     body = english.get(api_url, HTTP_ACCEPT_LANGUAGE="en").json()
     assert (body["status_display"], body["stage_display"]) == ("succeeded", "done")
@@ -272,3 +276,45 @@ def test_the_admin_keeps_runs_and_versions_that_are_history(client, superuser, c
     assert client.get(f"/admin/ml_models/modelversion/{orphan.pk}/delete/").status_code == 200
     client.post(f"/admin/ml_models/modelversion/{orphan.pk}/delete/", {"post": "yes"})
     assert set(ModelVersion.objects.all()) == {active_model, trained}
+
+
+def test_the_start_form_explains_its_terms_beside_the_labels(client, people, classroom):
+    client.force_login(people["teacher"])
+    html = in_english(client).get(runs_page(classroom)).content.decode()
+    for term in ("dropout", "l2", "patience", "fold", "pruning", "int8"):
+        assert f'data-term="{term}"' in html, term
+    assert "a linear probe on the frozen pretrained network" in html  # what the folds cross-validate
+
+
+def test_the_run_page_explains_its_metrics_and_files(client, people, classroom, labelled,
+                                                     django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        run = start_run(classroom=classroom, config=build_config(config=TINY), user=people["teacher"])
+    client.force_login(people["student"])
+    html = in_english(client).get(f"{runs_page(classroom)}{run.pk}/").content.decode()
+    for term in ("recall", "f1", "roc-auc", "latency-p50", "int8", "quantization-static", "quantization-dynamic",
+                 "pruning", "overfitting", "fold", "linear-probe"):
+        assert f'data-term="{term}"' in html, term
+    assert "their loss decides when training stops and which epoch's weights are kept" in html
+    assert "with dropout switched on and on augmented photos" in html
+    assert "the model does not learn from" not in html
+
+
+def test_a_run_stored_with_only_its_overfitting_epoch_still_renders(client, people, classroom, labelled,
+                                                                    django_capture_on_commit_callbacks):
+    """Runs finished before read_curves stored `overfitting_epoch` (the lowest validation loss): the API
+    reads their stored epochs again, and a noisy curve is no longer called overfitting."""
+    with django_capture_on_commit_callbacks(execute=False):
+        run = start_run(classroom=classroom, config=build_config(config={**TINY, "patience": 5}),
+                        user=people["teacher"])
+    val = [0.7767, 0.6726, 0.6398, 0.8004, 0.7510, 0.6492, 0.6472, 0.8607]
+    run.history = [{"stage": "train", "epoch": epoch, "loss": 0.7 - 0.01 * epoch, "accuracy": 0.6,
+                    "val_loss": value, "val_accuracy": 0.6} for epoch, value in enumerate(val, start=1)]
+    run.results = {"overfitting_epoch": 3, "cross_validation": {"method": "head_on_embeddings", "folds": 2,
+                                                                  "accuracy_per_fold": [0.9, 0.8],
+                                                                  "accuracy_mean": 0.85, "accuracy_std": 0.05}}
+    run.save()
+    client.force_login(people["student"])
+    assert client.get(f"{runs_page(classroom)}{run.pk}/").status_code == 200
+    curves = client.get(f"/api/v1/classes/{classroom.pk}/training-runs/{run.pk}/").json()["curves"]
+    assert (curves["best_epoch"], curves["kept_epoch"], curves["overfitting"]) == (3, 3, None)

@@ -74,7 +74,7 @@ def run_training(job, progress: jobs.Progress, listener=None) -> dict:
         run.model_version = registered
         run.results = {
             "splits": result.splits, "test": result.test_metrics, "cross_validation": result.cross_validation,
-            "overfitting_epoch": result.overfitting_epoch, "artifacts": result.artifacts, "pruning": result.pruning,
+            "curves": result.curves, "artifacts": result.artifacts, "pruning": result.pruning,
             "parity": result.parity, "unusual": result.unusual,
         }
         run.timings = result.timings_s

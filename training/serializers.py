@@ -4,6 +4,7 @@ from eduai import jobs
 from eduai.serializers import JobOutput
 from training.models import TrainingRun
 from training.pipeline.config import PRESETS
+from training.pipeline.evaluate import read_curves
 
 
 class RunInput(serializers.Serializer):
@@ -28,11 +29,12 @@ class RunOutput(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.username", default=None)
     dataset_size = serializers.SerializerMethodField()
     waiting_for_worker = serializers.SerializerMethodField()
+    curves = serializers.SerializerMethodField()
 
     class Meta:
         model = TrainingRun
         fields = ["id", "job", "classroom", "status", "status_display", "stage", "stage_display", "progress",
-                  "config", "dataset_size", "history", "results", "timings", "error", "log", "cancel_requested",
+                  "config", "dataset_size", "history", "curves", "results", "timings", "error", "log", "cancel_requested",
                   "waiting_for_worker", "created_by", "model_version", "parent_version", "created_at", "started_at",
                   "finished_at"]
 
@@ -48,6 +50,12 @@ class RunOutput(serializers.ModelSerializer):
     def get_model_version(self, run) -> dict | None:
         version = run.model_version
         return None if version is None else {"id": version.pk, "name": version.name, "version": version.version}
+
+    def get_curves(self, run) -> dict:
+        """What the learning curves say (evaluate.read_curves): stored with a finished run; read from
+        the epochs so far while it trains, and for runs stored before it existed."""
+        stored = (run.results or {}).get("curves")
+        return stored or read_curves(run.history or [], restores_best=bool(run.config.get("patience")))
 
     def get_dataset_size(self, run) -> int:
         return sum(item["label"] in run.config["class_names"] for item in run.dataset)

@@ -65,13 +65,37 @@ class RunPage(ClassPage, TemplateView):
 def run_strings() -> dict:
     return {
         "loss": _("loss"), "accuracy": _("accuracy"), "train": _("training"), "validation": _("validation"),
-        "epoch": _("epoch"), "overfitting": _("validation loss rises from here: overfitting"),
+        "epoch": _("epoch"), "epochs": _("epochs"),
+        "kept_lowest": _("Weights kept from epoch %(epoch)s (lowest validation loss)."),
+        "kept_stage": _("Weights kept from epoch %(epoch)s: the lowest validation loss of the last stage "
+                        "(%(stage)s), which started from the weights the stage before kept."),
+        "kept_last": _("Weights kept from the last epoch, %(epoch)s: early stopping was off."),
+        "lowest_so_far": _("Lowest validation loss so far: epoch %(epoch)s."),
+        "overfitting": _("Overfitting from epoch %(start)s to %(end)s (%(stage)s): the trend of the training loss "
+                         "fell by %(train)s while that of the validation loss rose by %(val)s. Validation loss minus "
+                         "training loss went from %(gap_start)s to %(gap)s."),
+        "stages": {"train": _("training"), "head": _("new final layer"), "fine_tune": _("fine-tuning")},
         "precision": _("precision"), "recall": _("recall"), "size": _("size (MB)"),
         "latency": _("latency p50 (ms)"), "test_accuracy": _("test accuracy (%)"),
         "waiting": _("No background process is running: the run starts when one does (make run starts one)."),
         "classes": {"cat": _("cat"), "dog": _("dog"), "neither": _("neither")},
-        "cv": {"head_on_embeddings": _("a logistic-regression head on the frozen EfficientNet-Lite0 embeddings"),
-               "student_from_scratch": _("the small CNN trained from scratch on each fold (no augmentation)")},
+        # by the method a run stored; older runs stored "head_on_embeddings" and "student_from_scratch"
+        "cv": {"linear_probe": _("What was cross-validated: a linear probe, a logistic regression on the embeddings "
+                                 "of the frozen pretrained EfficientNet-Lite0 (before this run trained anything), "
+                                 "not the fine-tuned model. It estimates how good a new final layer on that "
+                                 "network can be."),
+               "head_on_embeddings": _("What was cross-validated: a linear probe, a logistic regression on the "
+                                       "embeddings of the frozen pretrained EfficientNet-Lite0, not the fine-tuned "
+                                       "model. This older run did not give the probe its L2."),
+               "student_cnn": _("What was cross-validated: the small CNN itself, trained from scratch on each fold "
+                                "with the run's settings (dropout, L2, augmentation, epochs and early stopping)."),
+               "student_from_scratch": _("What was cross-validated: the small CNN trained from scratch on each fold, "
+                                         "without augmentation or early stopping (an older run).")},
+        "cv_probe_l2": _("The probe has the same L2 penalty as the run (%(l2)s). Dropout and augmentation do not "
+                         "apply to it: it is linear and sees one fixed embedding per photo."),
+        "cv_probe_no_l2": _("The run has no L2, so the probe keeps scikit-learn's default C = 1, a weak L2: without "
+                            "any, a logistic regression on these embeddings may have no finite solution. Dropout and "
+                            "augmentation do not apply to it: it is linear and sees one fixed embedding per photo."),
         "artifacts": {kind: str(name) for kind, name in ARTIFACT_NAMES.items()},
         "unusual_own": _("Unusual threshold %(threshold)s, chosen on this class's photos; on the held-out half it "
                          "flags %(false_flags)s of the cats and dogs and catches %(caught)s of the others."),

@@ -48,10 +48,14 @@ function barChart(id, label, labels, values) {
   });
 }
 
+// What the curves say (evaluate.read_curves, in the API's "curves"): the epoch whose weights were kept, marked
+// on the charts, and overfitting only when it was detected, with the gap between the two losses.
 function drawCurves(run) {
   const history = run.history;
   const epochs = history.map((row) => row.epoch);
-  const marked = run.results.overfitting_epoch ?? null;
+  const curves = run.curves || {};
+  const finished = Boolean(run.results.test);
+  const marked = (finished ? curves.kept_epoch : curves.best_epoch) ?? null;
   lineChart("loss-chart", strings.loss, [
     [strings.train, history.map((row) => row.loss), "#0d6efd"],
     [strings.validation, history.map((row) => row.val_loss), "#dc3545"],
@@ -60,22 +64,48 @@ function drawCurves(run) {
     [strings.train, history.map((row) => row.accuracy), "#0d6efd"],
     [strings.validation, history.map((row) => row.val_accuracy), "#dc3545"],
   ], epochs, marked);
-  $("overfitting").classList.toggle("d-none", marked === null);
-  if (marked !== null) $("overfitting").textContent = `${strings.epoch} ${number(marked, 0)}: ${strings.overfitting}`;
+  $("kept").textContent = marked === null ? "" : keptText(run, curves, finished);
+  const found = curves.overfitting;
+  $("overfitting").classList.toggle("d-none", !found);
+  if (found) {
+    $("overfitting").textContent = format(strings.overfitting, {
+      start: number(found.from_epoch, 0), end: number(found.to_epoch, 0), stage: stageName(found.stage),
+      train: number(Math.abs(found.train_loss_change), 3), val: number(Math.abs(found.val_loss_change), 3),
+      gap_start: number(found.gap_at_start, 3), gap: number(found.gap, 3),
+    });
+  }
+}
+
+const stageName = (stage) => strings.stages[stage] || stage;
+
+function keptText(run, curves, finished) {
+  if (!finished) return format(strings.lowest_so_far, { epoch: number(curves.best_epoch, 0) });
+  const epoch = number(curves.kept_epoch, 0);
+  if (!run.config.patience) return format(strings.kept_last, { epoch });
+  if (curves.kept_epoch === curves.best_epoch) return format(strings.kept_lowest, { epoch });
+  return format(strings.kept_stage, { epoch, stage: stageName(curves.kept_stage) });
+}
+
+function drawCrossValidation(cv) {
+  $("cv-what").textContent = cv ? strings.cv[cv.method] || "" : "—";
+  const probe = cv && cv.method === "linear_probe";
+  $("cv-probe").classList.toggle("d-none", !probe);
+  if (probe) {
+    $("cv-probe-text").textContent = cv.l2 ? format(strings.cv_probe_l2, { l2: number(cv.l2, 6) }) : strings.cv_probe_no_l2;
+  }
+  if (!cv) return;
+  const header = ["", ...cv.accuracy_per_fold.map((_, index) => number(index + 1, 0)), "μ ± σ"];
+  const rows = [[strings.accuracy, ...cv.accuracy_per_fold.map((value) => percent(value)),
+    `${percent(cv.accuracy_mean)} ± ${percent(cv.accuracy_std)}`]];
+  if (cv.epochs_per_fold) rows.push([strings.epochs, ...cv.epochs_per_fold.map((value) => number(value, 0)), ""]);
+  fillTable($("cv-table"), header, rows);
 }
 
 function drawResults(run) {
   const results = run.results;
   if (!results.test) return;
   $("results").classList.remove("d-none");
-  const cv = results.cross_validation;
-  $("cv-what").textContent = cv ? strings.cv[cv.method] || "" : "—";
-  if (cv) {
-    fillTable($("cv-table"), ["", ...cv.accuracy_per_fold.map((_, index) => number(index + 1, 0)), "μ ± σ"], [
-      [strings.accuracy, ...cv.accuracy_per_fold.map((value) => percent(value)),
-        `${percent(cv.accuracy_mean)} ± ${percent(cv.accuracy_std)}`],
-    ]);
-  }
+  drawCrossValidation(results.cross_validation);
   const test = results.test;
   const names = Object.keys(test.per_class);
   const shown = names.map((name) => strings.classes[name] || name); // "gato" on a Spanish page

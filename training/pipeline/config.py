@@ -43,7 +43,7 @@ class TrainingConfig:
     patience: int = 2  # early stopping on validation loss; 0 = off
     validation_fraction: float = 0.15
     test_fraction: float = 0.15
-    cv_folds: int = 5  # 0 = no cross-validation
+    cv_folds: int = 5  # 0 = off; lite0_transfer: a linear probe on frozen embeddings; student_cnn: the CNN per fold
     prune_sparsity: float = 0.0  # 0 = no pruning; else the fraction of conv/dense weights set to zero
     prune_epochs: int = 2  # recovery fine-tuning while pruning
     prune_schedule: str = "polynomial"  # "polynomial": sparsity grows to the target; "constant": target at once

@@ -45,7 +45,7 @@ class PipelineResult:
     config: TrainingConfig
     splits: dict[str, int]
     history: list[dict]
-    overfitting_epoch: int | None
+    curves: dict  # evaluate.read_curves: the epoch whose weights were kept, and any overfitting
     cross_validation: dict | None
     test_metrics: dict
     parity: dict
@@ -111,7 +111,7 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
     stages.start("cross_validation")
     model = models.build_model(config)
     cross_validation = _cross_validate(config, model, np.concatenate([train_images, val_images]),
-                                       np.concatenate([train_labels, val_labels]))
+                                       np.concatenate([train_labels, val_labels]), should_stop=should_stop)
 
     stages.start("fit")
     history = train.History()
@@ -151,7 +151,7 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
         config=config,
         splits=splits.sizes(),
         history=history.rows,
-        overfitting_epoch=evaluate.overfitting_epoch(history.rows),
+        curves=evaluate.read_curves(history.rows, restores_best=config.patience > 0),
         cross_validation=cross_validation,
         test_metrics=test_metrics,
         parity=parity.as_dict(),
@@ -171,7 +171,7 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
                  "served_graph": {"stages_shared_with_imagenet": shared,
                                   "stages_duplicated": [stage for stage in lite0.STAGES if shared and stage not in shared]},
                  "splits": result.splits, "history": history.rows, "timings_s": result.timings_s,
-                 "overfitting_epoch": result.overfitting_epoch, "artifacts": artifacts, "pruning": pruning},
+                 "curves": result.curves, "artifacts": artifacts, "pruning": pruning},
     )
     result.manifest.write(output_dir)
     return result
@@ -266,21 +266,15 @@ def _checked_splits(config: TrainingConfig, examples: list[Example]) -> Splits:
     return splits
 
 
-def _cross_validate(config: TrainingConfig, model: keras.Model, images: np.ndarray, labels: np.ndarray) -> dict | None:
-    """Transfer model: the head on cached embeddings (seconds). Student CNN: a fresh CNN per fold,
-    trained for the configured epochs without augmentation (slow: off in the presets)."""
+def _cross_validate(config: TrainingConfig, model: keras.Model, images: np.ndarray, labels: np.ndarray, *,
+                    should_stop: Callable[[], bool] | None = None) -> dict | None:
+    """Over train + validation. Transfer model: a linear probe on the frozen backbone's embeddings
+    (seconds; it estimates a head on the pretrained backbone, not the fine-tuned model). Student CNN:
+    the CNN itself, retrained from scratch on each fold with the run's settings (about `cv_folds`
+    times the fit; off in the presets)."""
     if not config.cv_folds or min(np.bincount(labels)) < config.cv_folds:
         return None
     if config.family == "lite0_transfer":
         embeddings = model.predict(images, batch_size=config.batch_size, verbose=0)["embedding"]
-        return cv.cross_validate_head(embeddings, labels, folds=config.cv_folds, seed=config.seed)
-
-    def fit_predict(train_indices, test_indices):
-        fold_model = models.build_model(config)
-        train.compile_model(fold_model, config.learning_rate)
-        fold_model.fit(images[train_indices], {"probabilities": labels[train_indices]},
-                       batch_size=config.batch_size, epochs=config.epochs, verbose=0)
-        return fold_model.predict(images[test_indices], verbose=0)["probabilities"].argmax(1)
-
-    return {**cv.cross_validate(fit_predict, labels, folds=config.cv_folds, seed=config.seed),
-            "method": "student_from_scratch", "what": "the student CNN retrained from scratch on each fold (no augmentation)"}
+        return cv.cross_validate_probe(embeddings, labels, folds=config.cv_folds, seed=config.seed, l2=config.l2)
+    return cv.cross_validate_student_cnn(config, images, labels, should_stop=should_stop)
