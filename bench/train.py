@@ -453,8 +453,8 @@ def render_full(results: dict) -> list[str]:
         f"{pct(cv['accuracy_std'])}** (mean ± std; folds {folds}). What is cross-validated: {cv['what']}, "
         "i.e. the head on the frozen backbone (seconds), not the fine-tuned model."
         if cv else "Cross-validation: skipped (too few images per class for the folds).",
-        f"Epochs (the validation split drives early stopping; `overfitting_epoch` = "
-        f"{r.overfitting_epoch if r.overfitting_epoch is not None else 'none (validation loss still falling)'}); "
+        f"Epochs (the validation split drives early stopping; weights kept from epoch {r.curves['kept_epoch']}; "
+        f"overfitting (`read_curves`): {'from epoch %s' % r.curves['overfitting']['from_epoch'] if r.curves['overfitting'] else 'not detected'}); "
         "time = seconds since the previous epoch ended, so the first epoch of a stage includes tracing:",
         epoch_table(full),
         "Artifacts, each measured with the pipeline's one harness (`quantize.measure_artifact`) on the "
@@ -543,9 +543,11 @@ def render_student(results: dict) -> list[str]:
     ran = len(r.history)
     stopped = ("stopped early by validation loss (patience "
                f"{r.config.patience}, best weights kept)" if ran < plan.epochs else "ran every planned epoch")
-    overfit = (f"validation loss was lowest at epoch **{r.overfitting_epoch}** and never lower afterwards "
-               "(`overfitting_epoch`)" if r.overfitting_epoch
-               else "validation loss was lowest at the last epoch (no `overfitting_epoch`)")
+    overfit = (f"validation loss was lowest at epoch **{r.curves['best_epoch']}**, whose weights were kept "
+               f"(epoch {r.curves['kept_epoch']}); overfitting (`read_curves`: validation loss trending up while "
+               "training loss falls): " + (f"from epoch {r.curves['overfitting']['from_epoch']}, the gap between "
+               f"validation and training loss growing from {r.curves['overfitting']['gap_at_start']:.3f} to "
+               f"{r.curves['overfitting']['gap']:.3f}" if r.curves["overfitting"] else "not detected"))
     within = "within" if student.wall_s <= plan.budget_s else "**over**"
     if ran < plan.epochs:
         within += (f" the budget: early stopping, not the budget, ended the run, after "
@@ -621,7 +623,7 @@ def print_summary(results: dict, doc_path: Path) -> None:
     stest = student.result.test_metrics
     print(f"student CNN: {len(student.result.history)} epochs (planned {results['student_plan'].epochs}), "
           f"{student.wall_s / 60:.1f} min, test {accuracy_with_ci(stest['accuracy'], stest['count'])}, "
-          f"overfitting epoch {student.result.overfitting_epoch}")
+          f"weights kept from epoch {student.result.curves['kept_epoch']}, overfitting {student.result.curves['overfitting']}")
     for goal, target, measured, verdict in goals(results):
         print(f"goal {verdict}: {goal} ({target}): {measured}")
     print(f"wrote {doc_path} in {results['runtime_s'] / 60:.1f} min")
