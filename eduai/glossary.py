@@ -72,6 +72,36 @@ TERMS: tuple[Term, ...] = (
            "classes), not on our labels: its ImageNet classes are regrouped into cat and dog.")),
     # --- the analyzer (more terms of the analyze page go here)
     # --- labeling (queue, agreement, learning curve)
+    Term("uncertainty-shares", "shares", "proporciones",
+         _("What the uncertainty orders rank: the model's cat-or-dog probabilities each times (1 − the unusual "
+           "score), and the unusual score as the share of neither; the three add up to 100 %. They are not "
+           "the model's answer, which says neither only from the unusual threshold on."),
+         en_pattern=None),
+    Term("least-confidence", "least confidence", "menor confianza",
+         _("An uncertainty order: 1 − the largest of the three shares, highest first, so the pictures whose "
+           "likeliest share is smallest come first.")),
+    Term("margin", "margin", "margen",
+         _("An uncertainty order: the gap between the two largest of the three shares; the pictures with the "
+           "smallest gap, where the model hesitates between two answers, come first.")),
+    Term("entropy", "entropy", "entropía",
+         _("An uncertainty order: −Σ p ln p over the three shares, in nats; it is highest (ln 3 ≈ 1.10) when "
+           "the three are equal, and those pictures come first."),
+         en_pattern=r"\bentropy\b", es_pattern=r"entrop[ií]a"),
+    Term("k-means", "k-means", "k-medias",
+         _("A method that splits the pictures into k groups (here 8) whose embeddings lie close together; the "
+           "diversity order shows the most typical picture of each group in turn.")),
+    Term("uncertainty-sampling", "uncertainty sampling", "muestreo por incertidumbre",
+         _("Labeling first the pictures the current model is least sure about, then training again: a kind of "
+           "active learning (aprendizaje activo).")),
+    Term("kappa", "kappa", "kappa",
+         _("Agreement between labelers beyond what chance gives: 1 always the same label, 0 no better than "
+           "chance, below 0 worse. On few shared pictures one picture moves it a lot, so it means little.")),
+    Term("seed", "seed", "semilla",
+         _("The number that fixes a run's random choices: the same seed gives the same run, and different "
+           "seeds show how much a result depends on luck.")),
+    Term("logarithmic-axis", "logarithmic axis", "eje logarítmico",
+         _("An axis on which each step multiplies the value instead of adding to it: 10, 100 and 1000 are "
+           "equally far apart, so small and large numbers of labels both fit.")),
     # --- training (form and run page)
     Term("overfitting", "overfitting", "sobreajuste",
          _("The model learns details of its training photos that do not hold for new ones: training loss keeps "

@@ -78,11 +78,31 @@ def fleiss_kappa(votes: list[tuple[int, str, str]]) -> float | None:
     return (observed - expected) / (1.0 - expected)
 
 
-def kappa_meaning(kappa: float | None) -> str:
-    """Landis & Koch's (1977) words for a kappa value, as a key the pages translate."""
+MIN_SHARED_IMAGES = 20  # below this many pictures labelled by both, a kappa is not given a meaning
+
+
+def rated_images(votes: list[tuple[int, str, str]]) -> int:
+    """How many pictures have two or more votes (the ones Fleiss' kappa is computed on)."""
+    return sum(1 for n in Counter(image for image, _labeler, _value in votes).values() if n >= 2)
+
+
+def kappa_meaning(kappa: float | None, *, images: int) -> str:
+    """Words for a kappa computed on `images` shared pictures, as a key the pages translate.
+
+    With fewer than MIN_SHARED_IMAGES pictures it is noise (with 10, one picture labelled differently
+    often moves kappa by a tenth or more): "too_few". Otherwise Landis & Koch (1977): below 0 worse than
+    chance, exactly 0 no better than chance, then up to 0.2 slight, 0.4 fair, 0.6 moderate, 0.8
+    substantial, above that almost perfect.
+    """
     if kappa is None:
         return "undefined"
-    for limit, word in ((0.0, "poor"), (0.2, "slight"), (0.4, "fair"), (0.6, "moderate"), (0.8, "substantial")):
+    if images < MIN_SHARED_IMAGES:
+        return "too_few"
+    if kappa < 0:
+        return "worse_than_chance"
+    if kappa == 0:
+        return "chance"
+    for limit, word in ((0.2, "slight"), (0.4, "fair"), (0.6, "moderate"), (0.8, "substantial")):
         if kappa <= limit:
             return word
     return "almost_perfect"

@@ -163,8 +163,9 @@ class LabelCreateApi(APIView):
                                      image=picture_or_404(self.classroom, data["image"]), value=data["value"],
                                      strategy=data["strategy"])
         hidden = LabelingSettings.of(self.classroom).suggestion == LabelingSettings.Suggestion.NEVER
-        return Response({"label": LabelOutput(label).data,
-                         "model": None if hidden else scoring.model_answer(self.classroom, label.image_id)},
+        model = None if hidden else scoring.model_answer(self.classroom, label.image_id)
+        return Response({"label": LabelOutput(label).data, "model": model,
+                         "agrees": None if model is None else model["answer"] == label.value},
                         status=status.HTTP_201_CREATED)
 
 

@@ -188,6 +188,26 @@ def labels_needed(result: dict, *, at: int = 500) -> dict:
             "ratio": first / at if first is not None else None, "uncertainty_labels_stable": stable}
 
 
+def compare(result: dict) -> dict:
+    """Random against uncertainty sampling at each simulated size, with their noise.
+
+    Two curves are "apart" at a size when their bands of mean ± one standard deviation across seeds
+    (what the chart shades) do not overlap: |mean_u − mean_r| > std_u + std_r. Otherwise the
+    difference is within the runs' spread and the simulation cannot tell the two apart there.
+    {"apart": [bool per size], "gap": [mean_u − mean_r per size, fraction], "within_spread_from": the
+    first size from which every size is within the spread (None when the last one is apart),
+    "reference_apart": whether they are apart at labels_needed's reference size (None if not simulated)}.
+    """
+    random, chosen = result["strategies"]["random"], result["strategies"]["uncertainty"]
+    gaps = [u - r for u, r in zip(chosen["mean"], random["mean"])]
+    apart = [abs(gap) > su + sr + ACCURACY_TOLERANCE for gap, su, sr in zip(gaps, chosen["std"], random["std"])]
+    last_apart = max((i for i, flag in enumerate(apart) if flag), default=-1)
+    within_from = result["sizes"][last_apart + 1] if last_apart + 1 < len(apart) else None
+    reference = (result.get("labels_needed") or {}).get("at")
+    reference_apart = apart[result["sizes"].index(reference)] if reference in result["sizes"] else None
+    return {"apart": apart, "gap": gaps, "within_spread_from": within_from, "reference_apart": reference_apart}
+
+
 def initial_labels(
     labels: np.ndarray, count: int, rng: np.random.Generator, attempts: int = 1000
 ) -> np.ndarray:

@@ -15,10 +15,12 @@ class Strategy(models.TextChoices):
     """How the image came to be labelled: the queue's ordering, or another way in."""
 
     RANDOM = "random", _("random")
-    LEAST_CONFIDENCE = "least_confidence", _("uncertainty: least confidence")
-    MARGIN = "margin", _("uncertainty: margin")
-    ENTROPY = "entropy", _("uncertainty: entropy")
-    DIVERSITY = "diversity", _("diversity (k-means)")
+    # The uncertainty orders rank the three shares of a score (ImageScore.probabilities: cat·(1−u),
+    # dog·(1−u), neither = u, u the unusual score), not the model's answer; their names say what they rank.
+    LEAST_CONFIDENCE = "least_confidence", _("uncertainty: least confidence (1 − the largest share)")
+    MARGIN = "margin", _("uncertainty: margin (smallest gap between the two largest shares)")
+    ENTROPY = "entropy", _("uncertainty: entropy of the three shares")
+    DIVERSITY = "diversity", _("diversity (k-means on the embeddings)")
     MODEL_WRONG = "model_wrong", _("“the model is wrong”")
     DATASET = "dataset", _("dataset folder")
 
@@ -173,7 +175,9 @@ class ImageScore(models.Model):
 
     image = models.ForeignKey("classifier.StoredImage", on_delete=models.CASCADE, related_name="scores")
     model_version = models.ForeignKey("ml_models.ModelVersion", on_delete=models.CASCADE, related_name="+")
-    probabilities = models.JSONField()  # {"cat", "dog", "neither"}, summing to 1
+    # The shares the uncertainty orders rank (Verdict.distribution): {"cat": P(cat | cat or dog)·(1−u),
+    # "dog": ...·(1−u), "neither": u}, u the unusual score; they sum to 1. Not the answer: see `answer`.
+    probabilities = models.JSONField()
     answer = models.CharField(max_length=10, choices=Value.choices,
                               help_text="the version's verdict as a label: neither when it finds the picture unusual")
     embedding = models.BinaryField()  # float16 vector

@@ -18,6 +18,7 @@ from labeling.models import ImageScore
 from labeling.selectors import image_ids
 from ml_models import runtime
 from ml_models import selectors as model_selectors
+from ml_models.core.answer import Verdict
 from ml_models.core.inference import ServedModel
 
 BATCH = 16
@@ -69,14 +70,17 @@ def _score_batch(images: list[StoredImage], model: ServedModel) -> None:
     for image, verdict, embedding in zip(readable, verdicts, embeddings):
         try:
             with transaction.atomic():
-                ImageScore.objects.create(
-                    image=image, model_version_id=model.version_id,
-                    probabilities={k: round(float(v), 6) for k, v in verdict.distribution().items()},
-                    answer=LABEL_OF_VERDICT[verdict.label],
-                    embedding=embedding.astype(np.float16).tobytes(),
-                )
+                ImageScore.objects.create(image=image, model_version_id=model.version_id,
+                                          embedding=embedding.astype(np.float16).tobytes(), **stored_fields(verdict))
         except IntegrityError:  # scored at the same time by another request
             continue
+
+
+def stored_fields(verdict: Verdict) -> dict:
+    """What a score keeps of a verdict: its answer as a label, and the three shares the uncertainty
+    orders rank (Verdict.distribution: cat·(1−u), dog·(1−u), neither = u, where u is the unusual score)."""
+    return {"probabilities": {k: round(float(v), 6) for k, v in verdict.distribution().items()},
+            "answer": LABEL_OF_VERDICT[verdict.label]}
 
 
 def score_in_the_worker(*, classroom, owner=None, image_ids_to_score=None) -> Job | None:
@@ -106,9 +110,38 @@ def embedding_of(score: ImageScore) -> np.ndarray:
     return np.frombuffer(bytes(score.embedding), dtype=np.float16).astype(np.float32)
 
 
+def verdict_of(score: ImageScore, *, threshold: float) -> Verdict:
+    """The verdict a score was made from, rebuilt from its stored shares (cat·(1−u), dog·(1−u), u) and
+    the version's unusual threshold: the label is the stored answer, P(cat | cat or dog) comes back as
+    cat / (cat + dog)."""
+    shares = score.probabilities
+    pet = shares["cat"] + shares["dog"]
+    cat = shares["cat"] / pet if pet > 0 else 0.5
+    label = {value: key for key, value in LABEL_OF_VERDICT.items()}[score.answer]
+    return Verdict(label=label, cat=cat, dog=1.0 - cat, unusual_score=shares["neither"], unusual_threshold=threshold)
+
+
+def answer_payload(score: ImageScore, *, model: ServedModel) -> dict:
+    """What the labeling pages and API show of a version's answer: the analyzer's answer and the number
+    that belongs to it (P(answer | cat or dog) for cat and dog, the unusual score against its threshold
+    for neither), and apart from them the three shares the uncertainty orders rank."""
+    verdict = verdict_of(score, threshold=float(model.signature["decision"]["unusual"]["threshold"]))
+    confidence = {"cat": verdict.cat, "dog": verdict.dog, "neither": verdict.unusual_score}[score.answer]
+    return {
+        "version": f"{model.name} v{model.version}",
+        "answer": score.answer,
+        "confidence": confidence,
+        "cat": verdict.cat,
+        "dog": verdict.dog,
+        "unusual_score": verdict.unusual_score,
+        "unusual_threshold": verdict.unusual_threshold,
+        "shares": dict(score.probabilities),
+    }
+
+
 def model_answer(classroom, image_id: int) -> dict | None:
-    """The class's model's answer for one picture ({"version", "answer", "probabilities"}), scoring it
-    first if needed; None when no model is active or the file cannot be read."""
+    """The class's model's answer for one picture (see answer_payload), scoring it first if needed;
+    None when no model is active or the file cannot be read."""
     model = class_model(classroom)
     if model is None:
         return None
@@ -116,7 +149,7 @@ def model_answer(classroom, image_id: int) -> dict | None:
     score = ImageScore.objects.filter(image_id=image_id, model_version_id=model.version_id).first()
     if score is None:
         return None
-    return {"version": f"{model.name} v{model.version}", "answer": score.answer, "probabilities": score.probabilities}
+    return answer_payload(score, model=model)
 
 
 def score_class(*, classroom, ids=None, progress=None) -> int:

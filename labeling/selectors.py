@@ -2,6 +2,7 @@
 gold scores. What a person may see of them is decided by eduai/policies.py."""
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
@@ -251,6 +252,7 @@ class AgreementStats:
     pairs: list[agreement.PairKappa]
     fleiss: float | None
     images_with_votes: int
+    images_rated: int  # with two or more votes: what Fleiss' kappa is computed on
     votes: int
     counts: dict[str, int]  # pictures per status (gold only for those who see gold)
 
@@ -267,6 +269,7 @@ def agreement_stats(*, classroom, reveal_gold: bool) -> AgreementStats:
         pairs=agreement.cohen_pairs(votes),
         fleiss=agreement.fleiss_kappa(votes),
         images_with_votes=len({image for image, _, _ in votes}),
+        images_rated=agreement.rated_images(votes),
         votes=len(votes),
         counts=status_counts(classroom=classroom, reveal_gold=reveal_gold),
     )
@@ -298,12 +301,45 @@ def gold_scores(classroom) -> list[GoldScore]:
 # -------------------------------------------------------------------------------- learning history
 
 def version_history(classroom) -> list[dict]:
-    """Each version trained from the class: test accuracy against the number of labelled pictures it learned from."""
+    """Each version trained from the class: test accuracy against the number of labelled pictures it
+    learned from, and which test pictures it was measured on. The test split is cut from the labels a
+    run had, so it moves when pictures are added: only versions with the same `test_set` (a digest of
+    their test pictures' sha256; None when unknown) were measured on the same pictures."""
     history = []
-    for version in ModelVersion.objects.filter(classroom=classroom, kind=ModelVersion.Kind.CLASSIFIER).order_by("created_at", "id"):
+    versions = (ModelVersion.objects.filter(classroom=classroom, kind=ModelVersion.Kind.CLASSIFIER)
+                .select_related("training_run").order_by("created_at", "id"))
+    for version in versions:
         metrics = version.metrics or {}
         accuracy = (metrics.get("test") or {}).get("accuracy")
-        if accuracy is not None and metrics.get("labels"):
-            history.append({"version": str(version), "labels": metrics["labels"], "accuracy": accuracy,
-                            "created_at": version.created_at.isoformat()})
+        if accuracy is None or not metrics.get("labels"):
+            continue
+        test_set, test_size = _test_set(getattr(version, "training_run", None))
+        if test_size is None:
+            test_size = (metrics.get("splits") or {}).get("test")
+        history.append({"version": str(version), "labels": metrics["labels"], "accuracy": accuracy,
+                        "created_at": version.created_at.isoformat(), "test_set": test_set, "test_size": test_size})
     return history
+
+
+def _test_set(run) -> tuple[str | None, int | None]:
+    """(digest of the test pictures' sha256, how many) of a training run, by the pipeline's own split
+    of its stored snapshot; (None, None) when the run or its configuration is not there."""
+    from pathlib import Path
+
+    from training.pipeline.config import TrainingConfig
+    from training.pipeline.data import Example, split_by_hash
+
+    if run is None or not run.dataset:
+        return None, None
+    try:
+        config = TrainingConfig.from_dict(run.config)
+    except (TypeError, ValueError):
+        return None, None
+    names = list(config.class_names)
+    # the examples training.services.examples_from gives the pipeline (the file paths do not matter here)
+    examples = [Example(item["sha256"], Path(), names.index(item["label"])) for item in run.dataset
+                if item.get("label") in names]
+    test = split_by_hash(examples, validation_fraction=config.validation_fraction,
+                         test_fraction=config.test_fraction).test
+    digest = hashlib.sha256("\n".join(sorted(example.sha256 for example in test)).encode()).hexdigest()
+    return digest[:16], len(test)

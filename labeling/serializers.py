@@ -3,6 +3,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from eduai import jobs
+from labeling import learning_curve
+from labeling.agreement import MIN_SHARED_IMAGES
 from labeling.models import QUEUE_STRATEGIES, LabelingSettings, Strategy, Value
 from labeling.selectors import GALLERY_FILTERS
 
@@ -52,9 +54,20 @@ class LabelOutput(serializers.Serializer):
 
 
 class ModelAnswerOutput(serializers.Serializer):
+    """The class model's answer, the analyzer's own (ml_models.core.answer.decide)."""
+
     version = serializers.CharField()
-    answer = serializers.ChoiceField(choices=Value.choices)
-    probabilities = serializers.DictField(child=serializers.FloatField(), help_text="cat, dog, neither; sum to 1")
+    answer = serializers.ChoiceField(choices=Value.choices, help_text="neither when the unusual score reaches the "
+                                      "threshold, otherwise the likelier of cat and dog")
+    confidence = serializers.FloatField(help_text="0-1, the number that belongs to the answer: P(answer | cat or dog) "
+                                        "for cat and dog, the unusual score for neither")
+    cat = serializers.FloatField(help_text="P(cat | cat or dog), 0-1")
+    dog = serializers.FloatField(help_text="P(dog | cat or dog) = 1 - cat")
+    unusual_score = serializers.FloatField(help_text="0-1; neither from unusual_threshold on")
+    unusual_threshold = serializers.FloatField(help_text="0-1, the version's")
+    shares = serializers.DictField(child=serializers.FloatField(), help_text=(
+        "what the uncertainty orders rank, not the answer: cat = cat x (1 - unusual_score), dog = dog x "
+        "(1 - unusual_score), neither = unusual_score; they sum to 1"))
 
 
 class DecisionOutput(serializers.Serializer):
@@ -116,6 +129,7 @@ class LabelInput(serializers.Serializer):
 class LabelCreatedOutput(serializers.Serializer):
     label = LabelOutput()
     model = ModelAnswerOutput(allow_null=True, help_text="the model's answer, unless the teacher hides it")
+    agrees = serializers.BooleanField(allow_null=True, help_text="the label is the model's answer (null when hidden)")
 
 
 class ImageIdInput(serializers.Serializer):
@@ -153,7 +167,7 @@ class SettingsSerializer(serializers.ModelSerializer):
 class PairOutput(serializers.Serializer):
     labeler_a = serializers.CharField()
     labeler_b = serializers.CharField()
-    images = serializers.IntegerField()
+    images = serializers.IntegerField(help_text=f"pictures both labelled; below {MIN_SHARED_IMAGES} their kappa is noise")
     agreement = serializers.FloatField(help_text="fraction 0-1")
     kappa = serializers.FloatField(allow_null=True)
 
@@ -169,6 +183,7 @@ class AgreementOutput(serializers.Serializer):
     pairs = PairOutput(many=True)
     fleiss = serializers.FloatField(allow_null=True)
     images_with_votes = serializers.IntegerField()
+    images_rated = serializers.IntegerField(help_text="pictures with two or more votes, what fleiss is computed on")
     votes = serializers.IntegerField()
     counts = serializers.DictField(child=serializers.IntegerField(), help_text="images per status")
     gold = GoldScoreOutput(many=True, allow_null=True, help_text="teachers only")
@@ -188,7 +203,12 @@ class LearningCurveOutput(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
 
     def get_result(self, job) -> dict:
-        return {key: value for key, value in job.result.items() if key != "traceback"}
+        """The simulation's result; once it has curves, with `comparison` (learning_curve.compare: where
+        the two strategies are further apart than their spread across seeds)."""
+        result = {key: value for key, value in job.result.items() if key != "traceback"}
+        if "strategies" in result and "sizes" in result:
+            result["comparison"] = learning_curve.compare(result)
+        return result
 
     def get_error(self, job) -> str:
         return jobs.error_message(job)

@@ -23,7 +23,9 @@ from labeling.serializers import LearningCurveOutput
 
 GALLERY_PAGE = 48
 KAPPA_WORDS = {
-    "undefined": gettext_lazy("undefined"), "poor": gettext_lazy("worse than chance"), "slight": gettext_lazy("slight"),
+    "undefined": gettext_lazy("undefined"), "too_few": gettext_lazy("too few shared pictures to judge"),
+    "worse_than_chance": gettext_lazy("worse than chance"), "chance": gettext_lazy("no better than chance"),
+    "slight": gettext_lazy("slight"),
     "fair": gettext_lazy("fair"), "moderate": gettext_lazy("moderate"), "substantial": gettext_lazy("substantial"),
     "almost_perfect": gettext_lazy("almost perfect"),
 }
@@ -220,7 +222,10 @@ class QueuePage(LabelingPage):
                 "saved": _("Saved: %(label)s."), "skipped": _("Skipped."), "undone": _("Undone: label it again."),
                 "nothing_to_undo": _("There is nothing to undo."), "error": _("Something went wrong. Try again."),
                 "unreadable": _("This picture could not be shown. Skip it with S."),
-                "model_said": _("The model says %(label)s (%(percent)s)."), "agrees": _("You agree with the model."),
+                "model_said": _("The model says %(label)s (%(percent)s, choosing between cat and dog)."),
+                "model_said_unusual": _("The model says %(label)s: its unusual score is %(score)s, at or above "
+                                        "its unusual threshold of %(threshold)s."),
+                "agrees": _("You agree with the model."),
                 "disagrees": _("You and the model disagree: your label helps it learn."),
                 "labels": {value: str(label) for value, label in Value.choices},
             },
@@ -243,8 +248,10 @@ class AgreementPage(LabelingPage):
         return {
             **super().get_context_data(**kwargs),
             "stats": stats,
-            "pairs": [(pair, KAPPA_WORDS[agreement.kappa_meaning(pair.kappa)]) for pair in stats.pairs],
-            "fleiss_words": KAPPA_WORDS[agreement.kappa_meaning(stats.fleiss)],
+            "pairs": [(pair, KAPPA_WORDS[agreement.kappa_meaning(pair.kappa, images=pair.images)])
+                      for pair in stats.pairs],
+            "fleiss_words": KAPPA_WORDS[agreement.kappa_meaning(stats.fleiss, images=stats.images_rated)],
+            "min_shared": agreement.MIN_SHARED_IMAGES,
             "gold": selectors.gold_scores(self.classroom) if self.teaching else None,
         }
 
@@ -262,8 +269,10 @@ class LearningCurvePage(LabelingPage):
             "history": selectors.version_history(self.classroom),
             "worker_alive": jobs.worker_alive(),
             "js_strings": {
-                "accuracy": _("test accuracy (%)"), "labels": _("number of labels"), "random": _("random sampling"),
-                "uncertainty": _("uncertainty sampling"), "versions": _("trained model versions"),
+                "accuracy": _("test accuracy (%)"), "labels": _("number of labels (logarithmic axis)"), "random": _("random sampling"),
+                "uncertainty": _("uncertainty sampling"),
+                "test_set": _("versions tested on the same %(count)s test pictures"),
+                "test_set_unknown": _("a version whose test pictures are not known"),
                 "spread": _("± one standard deviation across seeds"),
                 "running": _("The background process is simulating…"),
                 "embed": _("computing embeddings"), "simulate": _("training classifiers"),
@@ -272,6 +281,14 @@ class LearningCurvePage(LabelingPage):
                              "gets there with %(needed)s labels (%(percent)s of them)."),
                 "summary_never": _("Random sampling reaches %(accuracy)s with %(reference)s labels; uncertainty "
                                    "sampling did not get there in this simulation."),
+                "summary_noise": _("From %(from)s labels on, random and uncertainty sampling are within their "
+                                   "spread (± one standard deviation across seeds): this simulation cannot tell "
+                                   "which of them needs fewer labels there."),
+                "summary_all_noise": _("At every number of labels simulated, random and uncertainty sampling are "
+                                       "within their spread (± one standard deviation across seeds): this "
+                                       "simulation does not show that either needs fewer labels."),
+                "summary_apart": _("Further apart than their spread: %(sizes)s."),
+                "apart_item": _("at %(labels)s labels, %(leader)s ahead by %(gap)s points"),
             },
         }
 

@@ -55,10 +55,39 @@ def test_fleiss_kappa_is_one_for_perfect_agreement_and_ignores_single_votes():
     assert agreement.fleiss_kappa([(1, "a", "cat")]) is None
 
 
-@pytest.mark.parametrize("kappa, word", [(None, "undefined"), (-0.1, "poor"), (0.1, "slight"), (0.3, "fair"),
-                                         (0.5, "moderate"), (0.7, "substantial"), (0.9, "almost_perfect")])
-def test_kappa_words_follow_landis_and_koch(kappa, word):
-    assert agreement.kappa_meaning(kappa) == word
+@pytest.mark.parametrize("kappa, word", [(None, "undefined"), (-0.1, "worse_than_chance"), (-1e-9, "worse_than_chance"),
+                                         (0, "chance"), (0.0, "chance"), (1e-9, "slight"), (0.1, "slight"),
+                                         (0.2, "slight"), (0.3, "fair"), (0.5, "moderate"), (0.7, "substantial"),
+                                         (0.8, "substantial"), (0.9, "almost_perfect")])
+def test_kappa_words_follow_landis_and_koch_and_zero_is_no_better_than_chance_not_worse(kappa, word):
+    assert agreement.kappa_meaning(kappa, images=agreement.MIN_SHARED_IMAGES) == word
+
+
+@pytest.mark.parametrize("images, word", [(0, "too_few"), (1, "too_few"), (agreement.MIN_SHARED_IMAGES - 1, "too_few"),
+                                          (agreement.MIN_SHARED_IMAGES, "moderate"), (500, "moderate")])
+def test_a_kappa_on_too_few_shared_pictures_is_given_no_meaning(images, word):
+    assert agreement.MIN_SHARED_IMAGES == 20  # the number docs/labeling.md and the agreement page give
+    assert agreement.kappa_meaning(0.5, images=images) == word
+    assert agreement.kappa_meaning(None, images=images) == "undefined"
+
+
+def test_rated_images_counts_the_pictures_with_two_or_more_votes():
+    votes = [(1, "a", "cat"), (1, "b", "cat"), (2, "a", "dog"), (3, "a", "cat"), (3, "b", "dog"), (3, "c", "dog")]
+    assert agreement.rated_images(votes) == 2
+
+
+def test_the_agreement_page_says_when_too_few_pictures_are_shared_and_that_zero_is_chance(client, labelled):
+    from django.conf import settings
+
+    client.force_login(labelled["teacher"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(f"/classes/{labelled['classroom'].pk}/labeling/agreement/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    table = text[text.index('id="pairs"'):text.index("</table>", text.index('id="pairs"'))]
+    assert "too few shared pictures to judge" in table  # ana and ben share 3 pictures
+    assert "worse than chance" not in table
+    assert 'data-term="kappa"' in text and "Below 20 shared pictures" in text
 
 
 # ------------------------------------------------------------------- which labels become training data
@@ -187,7 +216,7 @@ def test_agreement_stats_cover_every_pair_and_the_class(labelled):
     (pair,) = stats.pairs
     assert (pair.labeler_a, pair.labeler_b, pair.images) == ("ana", "ben", 3)
     assert pair.kappa == pytest.approx(cohen_kappa_score(["cat", "cat", "dog"], ["cat", "dog", "dog"]))
-    assert stats.votes == 7 and stats.images_with_votes == 4
+    assert stats.votes == 7 and stats.images_with_votes == 4 and stats.images_rated == 3
     assert stats.counts == {"consensus": 2, "disputed": 1, "needs_labels": 1, "unlabeled": 1}
 
 
@@ -227,3 +256,36 @@ def test_version_history_pairs_each_version_trained_from_the_class_with_its_labe
     assert [(h["version"], h["labels"], h["accuracy"]) for h in history] == [
         ("lite0-finetune v1", 120, 0.91), ("lite0-finetune v2", 600, 0.97)]
     assert [h["labels"] for h in selectors.version_history(elsewhere)] == [90]
+
+
+def test_version_history_joins_only_versions_measured_on_the_same_test_pictures(classroom, teacher):
+    from eduai.models import Job
+    from ml_models.models import ModelVersion
+    from training.models import TrainingRun
+
+    def snapshot(count):  # `count` cats and as many dogs, the same pictures first each time
+        return [{"image_id": i, "sha256": f"{i:064x}", "label": label} for i in range(count) for label in ("cat",)] + \
+               [{"image_id": 1000 + i, "sha256": f"{1000 + i:064x}", "label": "dog"} for i in range(count)]
+
+    def trained(number, dataset, config=None):
+        version = ModelVersion.objects.create(
+            name="lite0-finetune", version=number, kind="classifier", artifact_dir=f"x/{number}", sha256="0" * 64,
+            classroom=classroom, metrics={"test": {"accuracy": 0.9}, "labels": len(dataset), "splits": {"test": 99}})
+        job = Job.objects.create(kind=Job.Kind.TRAINING, classroom=classroom, owner=teacher)
+        TrainingRun.objects.create(classroom=classroom, job=job, config=config or {}, dataset=dataset,
+                                   model_version=version)
+
+    trained(1, snapshot(20))
+    trained(2, snapshot(20))  # the same labels: the same test split
+    trained(3, snapshot(40))  # pictures added: the split is cut again from more pictures
+    trained(4, snapshot(40), config={"unknown_setting": 1})  # a configuration this code cannot read
+    ModelVersion.objects.create(name="lite0-finetune", version=5, kind="classifier", artifact_dir="x/5",
+                                sha256="0" * 64, classroom=classroom,
+                                metrics={"test": {"accuracy": 0.8}, "labels": 10, "splits": {"test": 4}})  # no run
+    history = selectors.version_history(classroom)
+    sets = [h["test_set"] for h in history]
+    assert sets[0] == sets[1] and sets[0] is not None
+    assert sets[2] not in (None, sets[0])
+    assert sets[3:] == [None, None]
+    # 15 % of each class, as training.pipeline.data.split_by_hash cuts it; the stored size when unknown
+    assert [h["test_size"] for h in history] == [6, 6, 12, 99, 4]

@@ -420,7 +420,7 @@ def test_import_api_refuses_impossible_times_with_a_400_and_imports_nothing(room
     body = response.json()
     assert body["code"] == "invalid_rows"
     row_number = 2 if file_format == "csv" else 1  # a CSV file's header is its row 1
-    assert body["detail"] == (f"No se importó nada. Fila {row_number}: «{IMPOSSIBLE_TIMES[case]}» no es una hora "
+    assert body["detail"] == (f"No se importó nada. Fila {row_number}: «{IMPOSSIBLE_TIMES[case]}» no es una fecha y hora "
                               "ISO 8601 entre 1970 y hoy.")
     assert not Label.objects.filter(labeler="zoe").exists()
 
@@ -434,7 +434,7 @@ def test_import_page_shows_the_row_problem_and_imports_nothing(room, pictures, p
     response = browser.post(reverse("labeling:import", args=[room.pk]), {"file": bad})  # pages: Spanish first
 
     assert response.status_code == 200
-    assert f"Fila 2: «{moment}» no es una hora ISO 8601 entre 1970 y hoy." in response.content.decode()
+    assert f"Fila 2: «{moment}» no es una fecha y hora ISO 8601 entre 1970 y hoy." in response.content.decode()
     assert not Label.objects.filter(labeler="zoe").exists()
 
 

@@ -47,11 +47,63 @@ def test_the_models_suggestion_follows_the_teachers_setting(classroom, pictures,
     assert (served["suggestion"] is not None) is before
     if before:
         assert served["suggestion"]["answer"] in ("cat", "dog", "neither")
-        assert sum(served["suggestion"]["probabilities"].values()) == pytest.approx(1.0, abs=1e-4)
+        assert sum(served["suggestion"]["shares"].values()) == pytest.approx(1.0, abs=1e-4)
     saved = api.post(class_api(classroom, "labeling/labels/"), {"image": served["image"]["id"], "value": "cat",
                                                                  "strategy": served["strategy"]}, format="json")
     assert saved.status_code == 201
     assert (saved.json()["model"] is not None) is after
+
+
+def score_as(image, version, verdict) -> None:
+    """Keep `verdict` as `version`'s score of `image`, exactly as labeling.scoring stores a verdict."""
+    from labeling.models import ImageScore
+
+    ImageScore.objects.create(image=image, model_version=version, embedding=b"", **scoring.stored_fields(verdict))
+
+
+def test_a_confident_cat_below_the_unusual_threshold_is_the_model_agreeing_with_a_students_cat(
+        classroom, pictures, active_model, api, client, student):
+    from django.conf import settings
+
+    from ml_models.core.answer import Verdict
+
+    threshold = active_model.signature["decision"]["unusual"]["threshold"]
+    assert 0.6 < threshold  # (0.932 for the pretrained version)
+    # 95 % cat between cat and dog, unusual score 0.6: the largest of the three shares would be
+    # "neither" (0.6 against cat 0.95 x 0.4 = 0.38), but the analyzer answers cat
+    cat = Verdict(label="cat", cat=0.95, dog=0.05, unusual_score=0.6, unusual_threshold=threshold)
+    assert max(cat.distribution(), key=cat.distribution().get) == "neither"
+    score_as(pictures[0], active_model, cat)
+    saved = api.post(class_api(classroom, "labeling/labels/"), {"image": pictures[0].pk, "value": "cat",
+                                                                 "strategy": "random"}, format="json").json()
+    assert saved["agrees"] is True
+    model = saved["model"]
+    assert (model["answer"], model["confidence"], model["cat"]) == ("cat", pytest.approx(0.95), pytest.approx(0.95))
+    assert (model["unusual_score"], model["unusual_threshold"]) == (pytest.approx(0.6), pytest.approx(threshold))
+    assert model["shares"] == pytest.approx({"cat": 0.38, "dog": 0.02, "neither": 0.6})
+    dog = api.post(class_api(classroom, "labeling/labels/"), {"image": pictures[1].pk, "value": "dog",
+                                                               "strategy": "random"}, format="json").json()
+    assert dog["agrees"] is (dog["model"]["answer"] == "dog")
+
+    client.force_login(student)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(f"/classes/{classroom.pk}/labeling/images/{pictures[0].pk}/").content.decode()
+    answer = html[html.index('id="model-answer"'):html.index('data-term="unusual-score"')]
+    assert "<strong>cat</strong>" in answer and "cat 95.0 %, dog 5.0 %" in answer
+    assert "below the unusual threshold" in answer and "neither" not in answer
+
+
+def test_an_unusual_picture_is_answered_neither_with_its_unusual_score_against_the_threshold(
+        classroom, pictures, active_model, api):
+    from ml_models.core.answer import Verdict
+
+    threshold = active_model.signature["decision"]["unusual"]["threshold"]
+    score_as(pictures[0], active_model, Verdict(label="unusual", cat=0.7, dog=0.3, unusual_score=0.97,
+                                                unusual_threshold=threshold))
+    saved = api.post(class_api(classroom, "labeling/labels/"), {"image": pictures[0].pk, "value": "cat",
+                                                                 "strategy": "random"}, format="json").json()
+    assert (saved["model"]["answer"], saved["agrees"]) == ("neither", False)
+    assert saved["model"]["confidence"] == pytest.approx(0.97) and saved["model"]["cat"] == pytest.approx(0.7)
 
 
 def test_a_student_sees_others_votes_and_the_model_only_after_answering(classroom, pictures, active_model, api, ben):

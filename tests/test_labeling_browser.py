@@ -107,8 +107,11 @@ def test_a_refused_label_says_why_and_the_queue_goes_on(
 
     for i in range(4):
         import_image(classroom=classroom, content=images.jpeg(64 + 8 * i, 48), name=f"foto-{i}.jpg", value=None)
+    from django.conf import settings
+
     page = browser_page
-    page.context.add_cookies([{"name": "sessionid", "value": session_for(student), "url": live_server.url}])
+    page.context.add_cookies([{"name": "sessionid", "value": session_for(student), "url": live_server.url},
+                              {"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
     page.goto(f"{live_server.url}/classes/{classroom.pk}/labeling/queue/")
     page.wait_for_selector("#queue[data-state=ready]", state="attached", timeout=15_000)
     strings = page.evaluate("JSON.parse(document.getElementById('i18n-strings').textContent)")
@@ -120,7 +123,7 @@ def test_a_refused_label_says_why_and_the_queue_goes_on(
                 strategy="random")
     page.keyboard.press("2")
     second = wait_for_another_image(page, first)
-    assert page.text_content("#feedback") == "Ya etiquetaste esta imagen."
+    assert page.text_content("#feedback") == "You have already labelled this image."  # the server's reason
     assert page.evaluate(enabled)
     assert Label.objects.get(user=student, image_id=first).value == "cat"
 
@@ -196,17 +199,19 @@ def test_gallery_uploads_files_and_a_zip_with_progress_and_a_report(
 
 
 def test_learning_curve_page_draws_both_strategies_with_their_spread_and_the_real_history(
-    live_server, transactional_db, student, classroom, make_user, artifacts_dir, browser_page
+    live_server, transactional_db, student, teacher, classroom, make_user, artifacts_dir, browser_page
 ):
     import hashlib
 
     import numpy as np
+    from django.conf import settings as django_settings
     from django.utils import timezone
 
     from eduai import classes
     from eduai.models import Job
     from labeling import learning_curve
     from ml_models.models import ModelVersion
+    from training.models import TrainingRun
 
     rng = np.random.default_rng(0)
     labels = np.repeat([0, 1], 150)
@@ -217,25 +222,51 @@ def test_learning_curve_page_draws_both_strategies_with_their_spread_and_the_rea
     result["labels_needed"] = {**learning_curve.labels_needed(result, at=100), "at": 100}
     Job.objects.create(kind="learning_curve", classroom=classroom, status="succeeded", progress=1.0,
                        params={}, result=result, finished_at=timezone.now())  # a finished simulation of the class
-    ModelVersion.objects.create(name="lite0-finetune", version=1, kind="classifier", artifact_dir="x", sha256="0" * 64,
-                                metrics={"test": {"accuracy": 0.95}, "labels": 300}, classroom=classroom)
+
+    def trained(number, pictures, accuracy):  # a version trained from the class on `pictures` cats and dogs
+        version = ModelVersion.objects.create(
+            name="lite0-finetune", version=number, kind="classifier", artifact_dir=f"x/{number}", sha256="0" * 64,
+            metrics={"test": {"accuracy": accuracy}, "labels": 2 * pictures}, classroom=classroom)
+        dataset = [{"image_id": i, "sha256": f"{i:064x}", "label": label} for i in range(pictures)
+                   for label in ("cat", "dog")]
+        TrainingRun.objects.create(classroom=classroom, job=Job.objects.create(kind="training", classroom=classroom),
+                                   config={}, dataset=[{**item, "sha256": f"{item['label']}{item['sha256']}"[:64]}
+                                                       for item in dataset], model_version=version, created_by=teacher)
+
+    trained(1, 100, 0.90)
+    trained(2, 100, 0.92)  # the same labels: the same test pictures as version 1
+    trained(3, 150, 0.95)  # more pictures: the test split moved
     other = classes.create_class(name="2º Bach B", teacher=make_user("olga", "teacher"))  # not shown in ana's class
-    ModelVersion.objects.create(name="lite0-finetune", version=2, kind="classifier", artifact_dir="y", sha256="1" * 64,
+    ModelVersion.objects.create(name="lite0-finetune", version=9, kind="classifier", artifact_dir="y", sha256="1" * 64,
                                 metrics={"test": {"accuracy": 0.7}, "labels": 40}, classroom=other)
 
     page = browser_page
-    page.context.add_cookies([{"name": "sessionid", "value": session_for(student), "url": live_server.url}])
+    page.context.add_cookies([{"name": "sessionid", "value": session_for(student), "url": live_server.url},
+                              {"name": django_settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
     page.goto(f"{live_server.url}/classes/{classroom.pk}/labeling/learning-curve/")
     page.wait_for_selector("#curve[data-status=succeeded]", state="attached")
     series = page.evaluate("Chart.getChart('curve-chart').data.datasets.map(d => [d.label, d.data.map(p => p.x)])")
     means = [label for label, _ in series if "±" not in label]
-    assert means == ["muestreo aleatorio", "muestreo por incertidumbre"]
+    assert means == ["random sampling", "uncertainty sampling"]
     assert all(xs == [20, 50, 100] for _, xs in series)
     assert len(series) == 6  # each mean with an upper and a lower band of ± one standard deviation
     accuracy = page.evaluate("Chart.getChart('curve-chart').data.datasets[0].data[1].y")
     assert accuracy == pytest.approx(100 * result["strategies"]["random"]["mean"][1])
-    assert page.evaluate("Chart.getChart('history-chart').data.datasets[0].data.map(p => [p.x, p.y])") == [[300, 95]]
-    assert page.evaluate("Chart.getChart('curve-chart').options.scales.y.title.text") == "exactitud en prueba (%)"
-    needed = result["labels_needed"]["uncertainty_labels"]
-    assert f"con {needed} etiquetas" in page.text_content("#curve-summary")
+    assert page.evaluate("Chart.getChart('curve-chart').options.scales.x.type") == "logarithmic"
+    assert page.evaluate("Chart.getChart('curve-chart').options.scales.y.title.text") == "test accuracy (%)"
+    # versions are joined only when they were tested on the same pictures
+    history = page.evaluate("Chart.getChart('history-chart').data.datasets.map(d => [d.label, d.showLine,"
+                            " d.data.map(p => [p.x, Math.round(p.y)])])")
+    assert history == [["versions tested on the same 30 test pictures", True, [[200, 90], [200, 92]]],
+                       ["versions tested on the same 44 test pictures", True, [[300, 95]]]]
+    summary = page.text_content("#curve-summary")
+    compared = learning_curve.compare(result)
+    if compared["reference_apart"]:
+        assert f"with {result['labels_needed']['uncertainty_labels']} labels" in summary
+    else:  # within the spread at 100 labels: no "n labels (p %)" claim
+        assert "uncertainty sampling gets there" not in summary
+    if not any(compared["apart"]):
+        assert "At every number of labels simulated" in summary
+    elif compared["within_spread_from"] is not None:
+        assert f"From {compared['within_spread_from']} labels on" in summary
     page.screenshot(path=str(artifacts_dir / "labeling-learning-curve.png"), full_page=True)

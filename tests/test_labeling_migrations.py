@@ -44,3 +44,34 @@ def test_folder_labels_from_before_the_workflow_become_dataset_labels_and_studen
     settled = final_labels(demo)
     assert [(ClassImage.objects.get(image_id=pk).image.sha256[0], value) for pk, value in settled.items()] == [
         ("a", "cat")]  # the folder label still settles its picture; one vote does not
+
+
+def test_scores_kept_before_get_the_analyzers_answer_back_not_the_largest_share(active_model, classroom):
+    """0006 gave old scores the largest of their three shares as answer; 0007 gives them the verdict."""
+    import importlib
+
+    from django.apps import apps
+
+    from labeling.models import ImageScore
+    from labeling.services import import_image
+    from ml_models.models import ModelVersion
+    from tests.images import jpeg
+
+    threshold = active_model.signature["decision"]["unusual"]["threshold"]
+    pictures = [import_image(classroom=classroom, content=jpeg(40 + i, 30), name=f"p{i}.jpg", value=None).image
+                for i in range(4)]
+    unreadable = ModelVersion.objects.create(name="old", version=1, kind="classifier", artifact_dir="x", sha256="0" * 64)
+    kept = {  # shares, the answer 0006 gave, the version
+        0: ({"cat": 0.38, "dog": 0.02, "neither": 0.6}, "neither", active_model),  # a cat below the threshold
+        1: ({"cat": 0.01, "dog": 0.03, "neither": 0.96}, "neither", active_model),  # unusual: stays neither
+        2: ({"cat": 0.1, "dog": 0.3, "neither": 0.6}, "neither", active_model),  # a dog
+        3: ({"cat": 0.9, "dog": 0.05, "neither": 0.05}, "cat", unreadable),  # no threshold: scored again later
+    }
+    for i, (shares, answer, version) in kept.items():
+        ImageScore.objects.create(image=pictures[i], model_version=version, probabilities=shares, answer=answer,
+                                  embedding=b"")
+    assert threshold > 0.6
+    migration = importlib.import_module("labeling.migrations.0007_strategy_names_and_verdict_answers")
+    migration.answers_from_verdicts(apps, None)
+    answers = dict(ImageScore.objects.values_list("image_id", "answer"))
+    assert answers == {pictures[0].pk: "cat", pictures[1].pk: "neither", pictures[2].pk: "dog"}

@@ -261,3 +261,61 @@ def test_bench_table_shows_mean_and_spread_in_percent_and_the_difference_in_poin
     tie = {"sizes": [50], "strategies": {"random": {"mean": [0.9752], "std": [0.0]},
                                          "uncertainty": {"mean": [0.9751], "std": [0.0]}}}
     assert bench.accuracy_rows(tie)[0][-1] == "+0.0"
+
+
+# ---------------------------------------------------------------------------- compare: the result with its noise
+
+
+def spread_result(random, uncertainty, *, sizes=(20, 50, 200, 500), at=500):
+    """A made-up result: (mean, std) per size for each strategy."""
+    return {"sizes": list(sizes), "labels_needed": {"at": at},
+            "strategies": {"random": {"mean": [m for m, _ in random], "std": [s for _, s in random]},
+                           "uncertainty": {"mean": [m for m, _ in uncertainty], "std": [s for _, s in uncertainty]}}}
+
+
+def test_curves_whose_bands_overlap_are_within_their_spread_and_no_labels_claim_is_made():
+    # the measured table of docs/learning_curve.md: apart only at 200 labels, within the spread from 500 on
+    result = spread_result([(0.947, 0.020), (0.973, 0.005), (0.976, 0.002), (0.978, 0.005)],
+                           [(0.964, 0.018), (0.970, 0.006), (0.980, 0.000), (0.980, 0.000)])
+    compared = curve.compare(result)
+    assert compared["apart"] == [False, False, True, False]
+    assert compared["within_spread_from"] == 500 and compared["reference_apart"] is False
+    assert compared["gap"] == pytest.approx([0.017, -0.003, 0.004, 0.002])
+
+
+def test_bands_that_only_touch_are_within_the_spread_and_a_last_size_apart_leaves_no_noise_from():
+    touching = curve.compare(spread_result([(0.90, 0.01)], [(0.92, 0.01)], sizes=(500,)))
+    assert touching["apart"] == [False] and touching["within_spread_from"] == 500
+    apart = curve.compare(spread_result([(0.90, 0.01), (0.90, 0.0)], [(0.90, 0.01), (0.95, 0.0)], sizes=(20, 500)))
+    assert apart["apart"] == [False, True] and apart["within_spread_from"] is None
+    assert apart["reference_apart"] is True
+    assert curve.compare(spread_result([(0.9, 0.0)], [(0.8, 0.0)], sizes=(20,)))["reference_apart"] is None
+
+
+def test_a_simulations_result_on_the_api_carries_its_comparison(classroom, api):
+    from django.utils import timezone
+
+    from eduai.models import Job
+
+    result = spread_result([(0.90, 0.01), (0.95, 0.0)], [(0.90, 0.01), (0.97, 0.0)], sizes=(20, 100), at=100)
+    job = Job.objects.create(kind="learning_curve", classroom=classroom, status="succeeded", progress=1.0,
+                             params={}, result=result, finished_at=timezone.now())
+    shown = api.get(f"/api/v1/classes/{classroom.pk}/labeling/learning-curves/{job.pk}/").json()["result"]
+    assert shown["comparison"] == {"apart": [False, True], "gap": pytest.approx([0.0, 0.02]),
+                                   "within_spread_from": None, "reference_apart": True}
+
+
+def test_bench_does_not_pass_a_goal_whose_curves_are_within_their_spread_and_says_where_they_are():
+    from bench import learning_curve as bench
+
+    needed = {"random_accuracy_at": 0.978, "uncertainty_labels": 86, "ratio": 0.172, "uncertainty_labels_stable": 110}
+    assert bench.goal_row(needed, apart=True)[-1] == "PASS"
+    within = bench.goal_row(needed, apart=False)
+    assert within[-1] == "NOT SHOWN" and "within their spread" in within[-2]
+    measured = spread_result([(0.947, 0.020), (0.973, 0.005), (0.976, 0.002), (0.978, 0.005)],
+                             [(0.964, 0.018), (0.970, 0.006), (0.980, 0.000), (0.980, 0.000)])
+    sentence = bench.noise_sentence(measured)
+    assert "further apart than their spread" in sentence and ": 200." in sentence
+    assert "From 500 labels on they are within it" in sentence
+    same = spread_result([(0.9, 0.01)], [(0.9, 0.01)], sizes=(20,))
+    assert bench.noise_sentence(same).startswith("At every size the two curves are within their spread")

@@ -7,7 +7,8 @@ import { poll } from "./lib/poller.js";
 const root = $("curve");
 const strings = readJson("i18n-strings");
 const POLL_MS = 2000;
-const COLOURS = { random: "#6c757d", uncertainty: "#0d6efd", versions: "#198754" };
+const COLOURS = { random: "#6c757d", uncertainty: "#0d6efd" };
+const HISTORY_COLOURS = ["#198754", "#d63384", "#fd7e14", "#6f42c1", "#20c997", "#795548"];
 let chart = null;
 
 const toPoints = (sizes, values) => sizes.map((x, i) => ({ x, y: 100 * values[i] }));
@@ -59,14 +60,37 @@ function drawCurve(result) {
       plugins: { legend: { labels: { filter: (item) => !item.text.includes(strings.spread) } }, tooltip },
     },
   });
+  $("curve-summary").textContent = summary(result);
+}
+
+// The result in words, with its noise (result.comparison, see labeling/learning_curve.py::compare):
+// "uncertainty sampling needs n labels" only when, at the reference size, the two curves are further
+// apart than their spread across seeds; otherwise where the curves are within that spread.
+function summary(result) {
   const needed = result.labels_needed;
-  if (needed) {
+  const comparison = result.comparison;
+  if (!needed || !comparison) return "";
+  const sentences = [];
+  if (comparison.reference_apart) {
     const values = {
       accuracy: percent(needed.random_accuracy_at), reference: number(needed.at, 0),
       needed: number(needed.uncertainty_labels || 0, 0), percent: percent(needed.ratio || 0),
     };
-    $("curve-summary").textContent = format(needed.uncertainty_labels ? strings.summary : strings.summary_never, values);
+    sentences.push(format(needed.uncertainty_labels ? strings.summary : strings.summary_never, values));
   }
+  const apart = result.sizes.flatMap((n, i) => (comparison.apart[i] ? [format(strings.apart_item, {
+    labels: number(n, 0), leader: strings[comparison.gap[i] > 0 ? "uncertainty" : "random"],
+    gap: number(Math.abs(comparison.gap[i]) * 100, 1),
+  })] : []));
+  if (!apart.length) {
+    sentences.push(strings.summary_all_noise);
+  } else {
+    if (comparison.within_spread_from !== null) {
+      sentences.push(format(strings.summary_noise, { from: number(comparison.within_spread_from, 0) }));
+    }
+    sentences.push(format(strings.summary_apart, { sizes: apart.join("; ") }));
+  }
+  return sentences.join(" ");
 }
 
 function showStatus(curve) {
@@ -90,16 +114,28 @@ function showStatus(curve) {
   return false;
 }
 
+// One series per test split: versions measured on the same test pictures are joined by a line;
+// versions measured on other test pictures (the split moves as pictures are added) are not.
+function historySeries(history) {
+  const groups = new Map();
+  history.forEach((item, index) => {
+    const key = item.test_set || `unknown-${index}`; // an unknown test split is compared with nothing
+    if (!groups.has(key)) groups.set(key, { known: Boolean(item.test_set), size: item.test_size, points: [] });
+    groups.get(key).points.push({ x: item.labels, y: 100 * item.accuracy, version: item.version });
+  });
+  return [...groups.values()].map((group, index) => {
+    const colour = HISTORY_COLOURS[index % HISTORY_COLOURS.length];
+    const label = group.known && group.size
+      ? format(strings.test_set, { count: number(group.size, 0) }) : strings.test_set_unknown;
+    return { label, data: group.points, borderColor: colour, backgroundColor: colour, pointRadius: 5,
+      showLine: group.known };
+  });
+}
+
 function drawHistory(history) {
   new Chart($("history-chart"), {
     type: "scatter",
-    data: {
-      datasets: [{
-        label: strings.versions,
-        data: history.map((item) => ({ x: item.labels, y: 100 * item.accuracy, version: item.version })),
-        borderColor: COLOURS.versions, backgroundColor: COLOURS.versions, pointRadius: 5, showLine: true,
-      }],
-    },
+    data: { datasets: historySeries(history) },
     options: {
       animation: false,
       locale: language(),

@@ -22,9 +22,17 @@ function setEnabled(enabled) {
   root.querySelectorAll("[data-value], #skip-button").forEach((button) => { button.disabled = !enabled; });
 }
 
+// The analyzer's answer with the number that belongs to it: P(answer | cat or dog) for cat and dog,
+// the unusual score against its threshold for neither (never a share of the three-way split, which
+// only the uncertainty orders use).
 function modelSentence(model) {
-  const probability = model.probabilities[model.answer];
-  return format(strings.model_said, { label: strings.labels[model.answer], percent: percent(probability, 0) });
+  const label = strings.labels[model.answer];
+  if (model.answer === "neither") {
+    return format(strings.model_said_unusual, {
+      label, score: percent(model.unusual_score), threshold: percent(model.unusual_threshold),
+    });
+  }
+  return format(strings.model_said, { label, percent: percent(model.confidence, 0) });
 }
 
 function show(data) {
@@ -102,7 +110,7 @@ function answer(value) {
     });
     let text = format(strings.saved, { label: strings.labels[value] });
     if (result.model) {
-      text += ` ${modelSentence(result.model)} ${result.model.answer === value ? strings.agrees : strings.disagrees}`;
+      text += ` ${modelSentence(result.model)} ${result.agrees ? strings.agrees : strings.disagrees}`;
     }
     feedback(text, "success");
   });
