@@ -55,22 +55,27 @@ class Term:
 TERMS: tuple[Term, ...] = (
     # --- the answer (analyze page)
     Term("probability", "probability", "probabilidad",
-         _("How sure the model is of each answer, from 0 % to 100 %. The model's softmax spreads 100 % over "
-           "cat and dog, so the two bars always add up to 100 %.")),
+         _("How sure the model is of cat and of dog, from 0 % to 100 %. The bars compare only these two: "
+           "P(cat) = probability on cat ÷ (probability on cat + on dog), so they add up to 100 % even for a photo "
+           "of a car; whether it is a cat or a dog at all is what the unusual score measures.")),
     Term("unusual-score", "unusual score", "puntuación de rareza",
-         _("How little of the ImageNet network's probability falls on its cat and dog classes, from 0 to 1. "
-           "A photo of a car scores near 1; a clear cat near 0.")),
+         _("The share of the ImageNet network's probability that falls outside its 5 cat and 118 dog classes, "
+           "from 0 % to 100 %. A photo of a car scores near 100 %; a clear cat near 0 %.")),
     Term("unusual-threshold", "unusual threshold", "umbral de rareza",
-         _("The unusual score from which the answer is \"unusual\" instead of cat or dog. It was chosen on "
-           "photos the model was not trained on, so that only a few real cats and dogs are flagged.")),
+         _("The unusual score from which the answer is \"unusual\" instead of cat or dog. It is the score that "
+           "best separated cats and dogs from other photos on a calibration split (the page says which); "
+           "other photos check it.")),
     Term("heatmap", "heatmap", "mapa de calor",
-         _("A Class Activation Map: for each cell of a 7×7 grid over the photo, how much that part pushed "
-           "the decision towards the answer. It shows evidence for the answer, not where the network "
-           "\"looked\", and it is coarse: each cell covers a large patch of the photo.")),
+         _("Built from Class Activation Maps: for each cell of a coarse grid over the photo (7×7 for "
+           "EfficientNet-Lite0), how much that part pushed the decision towards the answer rather than the "
+           "alternative. It shows evidence, not where the network \"looked\"; evidence against is not drawn.")),
     Term("pretrained", "pretrained model", "modelo preentrenado",
-         _("A network trained on ImageNet (1.3 million photos of 1000 classes, including 5 cat and 118 dog "
-           "classes), not on our labels: its ImageNet classes are regrouped into cat and dog.")),
+         _("A network trained on ImageNet (1.3 million photos of 1000 classes, including 5 domestic-cat and 118 "
+           "dog classes), not on our labels: its ImageNet classes are regrouped into cat and dog.")),
     # --- the analyzer (more terms of the analyze page go here)
+    Term("log-odds", "log-odds", "logaritmo de la razón de probabilidades",
+         _("ln(P(answer) ÷ P(alternative)), in logits: 0 is 50/50 and each +0.7 doubles the odds (e^0.7 ≈ 2). "
+           "The heatmap gives each cell's share of it (to first order, the biases left out).")),
     # --- labeling (queue, agreement, learning curve)
     Term("uncertainty-shares", "shares", "proporciones",
          _("What the uncertainty orders rank: the model's cat-or-dog probabilities each times (1 − the unusual "

@@ -371,3 +371,27 @@ def test_openapi_schema_documents_the_class_endpoints_without_warnings(client, t
     assert set(schema["paths"][scoped + "labeling/export/{file_format}/"]["get"]["responses"]["200"]["content"]) == {
         "text/csv", "application/json"}
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+
+
+def test_the_analyze_page_explains_its_numbers_and_says_where_the_threshold_was_chosen(
+        client, settings, student, classroom, active_model):
+    from django.utils import translation
+
+    from classifier.views import threshold_origin
+    from ml_models.models import ModelVersion
+
+    client.force_login(student)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/").content.decode()
+    for term in ("probability", "unusual-score", "unusual-threshold", "heatmap", "log-odds"):
+        assert f'data-term="{term}"' in page, term
+    assert "shared photos whose sha256 starts with 0-7" in page  # the pretrained version's calibration
+    assert "where the network looked" not in page and "zero-shot" not in page
+    trained = ModelVersion(kind=ModelVersion.Kind.CLASSIFIER, signature={"decision": {"unusual": {"calibration": {
+        "method": "maximum balanced accuracy", "split": "the class's photos whose sha256 ends in 0-7"}}}})
+    inherited = ModelVersion(kind=ModelVersion.Kind.CLASSIFIER, signature={"decision": {"unusual": {"calibration": {
+        "inherited": True, "reason": "too few"}}}})
+    with translation.override("en"):
+        assert "when this version was trained" in threshold_origin(trained)
+        assert "kept the pretrained model's threshold" in threshold_origin(inherited)
+        assert ModelVersion.Kind.IMAGENET_ZERO_SHOT.label.startswith("pretrained ImageNet model, not trained on our labels")

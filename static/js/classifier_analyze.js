@@ -1,7 +1,7 @@
 // Analyze page: send the chosen photo to the API and show the answer, details on demand.
 import { apiFetch } from "./lib/api.js";
 import { $, el, format, readJson } from "./lib/dom.js";
-import { language, localDateTime, milliseconds, percent } from "./lib/format.js";
+import { language, localDateTime, milliseconds, number, percent } from "./lib/format.js";
 
 const root = $("analyzer");
 const strings = readJson("i18n-strings") || {};
@@ -101,6 +101,44 @@ function addRecent(analysis) {
 
 let shown = null; // the analysis on screen
 
+// Logits with their sign: "+0,43" (es) / "+0.43" (en).
+function logits(value) {
+  return `${value > 0 ? "+" : ""}${number(value, 2)}`;
+}
+
+// The heatmap on the chosen scale: the same for every photo (fixed, in logits per cell) or this photo's own.
+// Analyses stored before the evidence was kept have only the per-photo map: no switch then.
+function renderHeatmap(analysis) {
+  const explanation = analysis.explanation;
+  const hasFixed = Boolean(explanation.heatmap_fixed_url && explanation.evidence);
+  $("heatmap-scale").classList.toggle("d-none", !hasFixed);
+  const fixed = hasFixed && $("scale-fixed").checked;
+  $("heatmap").src = fixed ? explanation.heatmap_fixed_url : explanation.heatmap_url;
+  $("scale-note").textContent = fixed
+    ? format(strings.scale_fixed, { full: logits(explanation.fixed_scale_logits) })
+    : strings.scale_photo;
+  const strongest = hasFixed ? Math.max(...explanation.evidence.flat()) : null;
+  $("legend-high").textContent = fixed
+    ? format(strings.legend_fixed, { value: logits(explanation.fixed_scale_logits) })
+    : (strongest === null ? "" : format(strings.legend_photo, { value: logits(strongest) }));
+}
+
+function renderExplanation(analysis) {
+  const explanation = analysis.explanation;
+  const grid = explanation.grid;
+  const names = {
+    what: localized(explanation.explained),
+    against: explanation.against ? localized(explanation.against) : "",
+    rows: grid.length, columns: grid[0].length,
+  };
+  const caption = analysis.label === "unusual" ? strings.heatmap_caption_unusual : strings.heatmap_caption;
+  $("heatmap-caption").textContent = format(caption, names);
+  const sum = explanation.evidence ? explanation.evidence.flat().reduce((total, value) => total + value, 0) : null;
+  $("detail-cam").classList.toggle("d-none", sum === null);
+  if (sum !== null) $("detail-cam").textContent = format(strings.cam, { ...names, sum: logits(sum) });
+  renderHeatmap(analysis);
+}
+
 // "The model is wrong": the student's answer becomes a label and the picture goes to the others' queue.
 async function reportWrong(value) {
   const status = $("model-wrong-status");
@@ -136,14 +174,11 @@ function render(analysis) {
   renderTagsNote(analysis);
   renderSharing(analysis);
   $("result-image").src = analysis.image_url;
-  $("heatmap").src = analysis.explanation.heatmap_url;
-  $("heatmap-caption").textContent = format(strings.heatmap_for, { what: localized(analysis.explanation.explained) });
+  renderExplanation(analysis);
   $("detail-model").textContent = `${analysis.model_version.name} v${analysis.model_version.version}`;
   $("detail-decode").textContent = milliseconds(analysis.timings_ms.decode, strings.ms);
   $("detail-inference").textContent = milliseconds(analysis.timings_ms.inference, strings.ms);
   $("detail-total").textContent = milliseconds(analysis.timings_ms.total, strings.ms);
-  const grid = analysis.explanation.grid;
-  $("detail-cam").textContent = format(strings.cam, { rows: grid.length, columns: grid[0].length });
   $("result").classList.remove("d-none");
   addRecent(analysis);
 }
@@ -190,6 +225,9 @@ if (root) {
   $("delete-button").addEventListener("click", remove);
   $("heatmap-toggle").addEventListener("change", (event) => {
     $("heatmap").classList.toggle("d-none", !event.target.checked);
+  });
+  document.querySelectorAll("input[name=heatmap-scale]").forEach((input) => {
+    input.addEventListener("change", () => shown && renderHeatmap(shown));
   });
   const opacity = $("heatmap-opacity");
   const applyOpacity = () => { $("heatmap").style.opacity = opacity.value / 100; };
