@@ -450,8 +450,7 @@ def render_full(results: dict) -> list[str]:
         class_table(test),
         f"Cross-validation ({cv.get('folds', 0)} folds over train + validation, "
         f"{r.splits['train'] + r.splits['validation']} images): **{pct(cv['accuracy_mean'])} ± "
-        f"{pct(cv['accuracy_std'])}** (mean ± std; folds {folds}). What is cross-validated: {cv['what']}, "
-        "i.e. the head on the frozen backbone (seconds), not the fine-tuned model."
+        f"{pct(cv['accuracy_std'])}** (mean ± std; folds {folds}). What is cross-validated: {cv['what']}."
         if cv else "Cross-validation: skipped (too few images per class for the folds).",
         f"Epochs (the validation split drives early stopping; weights kept from epoch {r.curves['kept_epoch']}; "
         f"overfitting (`read_curves`): {'from epoch %s' % r.curves['overfitting']['from_epoch'] if r.curves['overfitting'] else 'not detected'}); "

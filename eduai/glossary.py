@@ -55,10 +55,12 @@ class Term:
 TERMS: tuple[Term, ...] = (
     # --- the answer (analyze page)
     Term("probability", "probability", "probabilidad",
+         # xgettext:no-python-format
          _("How sure the model is of cat and of dog, from 0 % to 100 %. The bars compare only these two: "
            "P(cat) = probability on cat ÷ (probability on cat + on dog), so they add up to 100 % even for a photo "
            "of a car; whether it is a cat or a dog at all is what the unusual score measures.")),
     Term("unusual-score", "unusual score", "puntuación de rareza",
+         # xgettext:no-python-format
          _("The share of the ImageNet network's probability that falls outside its 5 cat and 118 dog classes, "
            "from 0 % to 100 %. A photo of a car scores near 100 %; a clear cat near 0 %.")),
     Term("unusual-threshold", "unusual threshold", "umbral de rareza",
@@ -78,6 +80,7 @@ TERMS: tuple[Term, ...] = (
            "The heatmap gives each cell's share of it (to first order, the biases left out).")),
     # --- labeling (queue, agreement, learning curve)
     Term("uncertainty-shares", "shares", "proporciones",
+         # xgettext:no-python-format
          _("What the uncertainty orders rank: the model's cat-or-dog probabilities each times (1 − the unusual "
            "score), and the unusual score as the share of neither; the three add up to 100 %. They are not "
            "the model's answer, which says neither only from the unusual threshold on."),
@@ -112,6 +115,7 @@ TERMS: tuple[Term, ...] = (
          _("The model learns details of its training photos that do not hold for new ones: training loss keeps "
            "falling while validation loss trends up, and the gap between them grows.")),
     Term("dropout", "dropout", "desactivación aleatoria (dropout)",
+         # xgettext:no-python-format
          _("During training, each input of the final layer is switched off at random with this probability "
            "(0.3 = 30 %), so the model cannot rely on a few features. It is off when the model answers.")),
     Term("l2", "L2 regularisation", "regularización L2",
@@ -142,6 +146,7 @@ TERMS: tuple[Term, ...] = (
     Term("precision", "precision", "precisión",
          _("Of the photos the model put in this class, the share that really belong to it.")),
     Term("recall", "recall", "exhaustividad",
+         # xgettext:no-python-format
          _("Of the photos that really belong to this class, the share the model found. Answering \"cat\" to every "
            "photo gives 100 % recall for cat, so read it together with precision.")),
     Term("f1", "F1", "F1",
@@ -207,15 +212,20 @@ TERMS: tuple[Term, ...] = (
                    Avoid(r"tasa de aciertos?")),
          en_pattern=r"\baccuracy\b", es_pattern=r"exactitud"),
     Term("training-split", "training split", "conjunto de entrenamiento",
+         # xgettext:no-python-format
          _("The labelled pictures the model learns from (70 % of them, chosen by the hash of their content)."),
          avoid_es=(Avoid(r"(set|partici[oó]n|divisi[oó]n) de entrenamiento"),)),
     Term("validation-split", "validation split", "conjunto de validación",
-         _("Labelled pictures kept apart during training (15 %): the model does not learn from them; they "
-           "show overfitting and decide when training stops."),
+         # xgettext:no-python-format
+         _("Labelled pictures kept apart from fitting (15 %): the weights are not fitted on them, but they "
+           "decide when training stops and which epoch's weights are kept, and they show overfitting. Since "
+           "choices are made with them, the final measure comes from the test split."),
          avoid_es=(Avoid(r"(set|partici[oó]n|divisi[oó]n) de validaci[oó]n"),)),
     Term("test-split", "test split", "conjunto de prueba",
-         _("Labelled pictures set aside before training (15 %) and used only at the end, to measure the "
-           "model on pictures no choice was made with."),
+         # xgettext:no-python-format
+         _("Labelled pictures set apart (15 %, by the hash of their content): training never fits or stops "
+           "on them, and the final accuracy is measured on them. For a trained version, half of its cats and "
+           "dogs also choose the unusual threshold, which is then reported on the other half."),
          avoid_es=(Avoid(r"(set|conjunto|partici[oó]n|divisi[oó]n|datos) de test"), Avoid(r"test", use="prueba")),
          en_pattern=r"\btest split\b", es_pattern=r"conjunto de prueba"),
     Term("epoch", "epoch", "época",
@@ -240,7 +250,7 @@ TERMS: tuple[Term, ...] = (
          _("The list of numbers a network computes for a picture just before its last layer; similar "
            "pictures get nearby vectors."),
          avoid_es=(Avoid(r"incrustaci[oó]n(es)?"), Avoid(r"inmersi[oó]n(es)?")),
-         en_pattern=r"\bembeddings?\b", es_pattern=r"vectores? de características"),
+         en_pattern=r"\bembeddings?\b", es_pattern=r"vector(?:es)? de características"),
     Term("artifact", "artifact", "archivos del modelo",
          _("The files a training run exports for one model version (ONNX and other formats, its signature "
            "and its metrics), each checked by its sha256."),
@@ -257,12 +267,13 @@ TERMS: tuple[Term, ...] = (
          avoid_es=(Avoid(r"desviaci[oó]n t[ií]pica"),),
          en_pattern=r"\bstandard deviation\b", es_pattern=r"desviaci[oó]n est[aá]ndar"),
     Term("confidence-interval", "confidence interval", "intervalo de confianza",
+         # xgettext:no-python-format
          _("A range around a measured number, such as an accuracy on the test split: a 95 % interval is "
            "computed so that, over many such test splits, 95 % of the intervals contain the true value. Few "
            "test pictures give a wide interval."),
          en_pattern=r"\bconfidence interval\b", es_pattern=r"intervalos? de confianza"),
     Term("float", "float", "coma flotante",
-         _("Numbers stored in 32 bits with a floating decimal point (float32): the format the model is "
+         _("Numbers stored in 32-bit floating-point format (float32): the format the model is "
            "trained in. INT8 versions store them as 8-bit integers instead."),
          en_pattern=r"\bfloat\b", es_pattern=r"coma flotante"),
     Term("hash", "hash", "huella digital",
