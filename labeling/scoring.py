@@ -136,6 +136,7 @@ def answer_payload(score: ImageScore, *, model: ServedModel) -> dict:
         "unusual_score": verdict.unusual_score,
         "unusual_threshold": verdict.unusual_threshold,
         "shares": dict(score.probabilities),
+        "probabilities": dict(score.probabilities),  # the shares under their old name, for existing clients
     }
 
 

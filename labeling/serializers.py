@@ -68,6 +68,9 @@ class ModelAnswerOutput(serializers.Serializer):
     shares = serializers.DictField(child=serializers.FloatField(), help_text=(
         "what the uncertainty orders rank, not the answer: cat = cat x (1 - unusual_score), dog = dog x "
         "(1 - unusual_score), neither = unusual_score; they sum to 1"))
+    probabilities = serializers.DictField(child=serializers.FloatField(), help_text=(
+        "deprecated: the same as shares, under the name clients written before shares use; not the answer's "
+        "probabilities (see cat, dog and confidence)"))
 
 
 class DecisionOutput(serializers.Serializer):

@@ -252,7 +252,10 @@ def test_the_queue_and_the_analyzer_give_the_same_answer(world, datasets_dir):
     assert analysis["label"] == "cat" and 0.5 < analysis["unusual_score"] < analysis["unusual_threshold"]
     shared = owner.post(f"/api/v1/analyses/{analysis['id']}/share/", {"class": world["A"].pk}, format="json").json()
     answer = scoring.model_answer(world["A"], shared["image"])
-    assert answer["answer"] == "cat" and answer["probabilities"]["neither"] > answer["probabilities"]["cat"]
+    assert answer["answer"] == "cat" and answer["confidence"] == pytest.approx(analysis["probabilities"]["cat"], abs=1e-3)
+    assert answer["unusual_score"] == pytest.approx(analysis["unusual_score"], abs=1e-3)
+    # the three shares the uncertainty orders rank would have said "neither": they are not the answer
+    assert answer["shares"]["neither"] > answer["shares"]["cat"] and answer["probabilities"] == answer["shares"]
 
 
 def test_the_unusual_filter_shows_a_student_only_what_they_may_see(world, datasets_dir):

@@ -102,7 +102,7 @@ def test_invalid_form_explains_and_starts_nothing(client, people, classroom, lab
 def test_a_class_without_enough_labels_is_told_so_on_the_page(client, people, classroom):
     client.force_login(people["teacher"])
     html = client.post(runs_page(classroom), FORM).content.decode()
-    assert "Cada clase necesita al menos 5 imágenes etiquetadas" in html and not TrainingRun.objects.exists()
+    assert "Cada categoría necesita al menos 5 imágenes etiquetadas" in html and not TrainingRun.objects.exists()
 
 
 def test_run_page_and_cancel(client, people, classroom, labelled, django_capture_on_commit_callbacks):
@@ -140,7 +140,8 @@ def test_the_run_page_names_classes_files_method_and_stages_in_the_page_language
     strings = page_strings(client.get(url).content.decode())
     assert {name: strings["classes"][name] for name in results["test"]["per_class"]} == {"cat": "gato", "dog": "perro"}
     assert [strings["artifacts"][kind] for kind in kinds] == [
-        "Keras (float)", "ONNX (float)", "ONNX servido (float, con las salidas de ImageNet para las etiquetas)"]
+        "Keras (coma flotante)", "ONNX (coma flotante)",
+        "ONNX en servicio (coma flotante, con las salidas de ImageNet para los descriptores)"]
     # the script asks the API in the page's language (lib/api.js sends Accept-Language = <html lang>)
     spanish = client.get(api_url, HTTP_ACCEPT_LANGUAGE="es").json()
     assert (spanish["status_display"], spanish["stage_display"]) == ("completado", "terminado")
@@ -174,7 +175,7 @@ def test_every_stage_of_a_run_has_a_spanish_name(client, people, classroom, labe
                                   HTTP_ACCEPT_LANGUAGE="es").json()["stage_display"]
     assert shown == {"data": "cargando las imágenes", "cross_validation": "validación cruzada",
                      "fit": "entrenamiento", "evaluate": "evaluando en el conjunto de prueba",
-                     "export": "exportando a ONNX", "calibrate": "calibrando el umbral de inusual",
+                     "export": "exportando a ONNX", "calibrate": "calibrando el umbral de rareza",
                      "optimize": "podando y cuantizando", "register": "registrando la versión", "done": "terminado"}
 
 
@@ -186,7 +187,7 @@ def test_only_admins_activate_from_the_models_page_of_a_class(client, people, cl
     client.force_login(people["student"])
     html = client.get(models_page).content.decode()
     assert f"Modelos de {classroom.name}" in html and "student-cnn v1" in html and "Activar" not in html
-    assert "ONNX servido (float, con las salidas de ImageNet para las etiquetas)" in html  # its files, named
+    assert "ONNX en servicio (coma flotante, con las salidas de ImageNet para los descriptores)" in html  # its files, named
     assert f'href="/classes/{classroom.pk}/training/{finished_run.pk}/"' in html  # the run it came from
     assert client.post(f"{models_page}{trained.pk}/activate/").status_code == 403
     assert serving_version(classroom=classroom) == active_model
