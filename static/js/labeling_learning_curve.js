@@ -22,7 +22,7 @@ function axes() {
       title: { display: true, text: strings.labels },
       ticks: { autoSkip: false, maxRotation: 0, callback: (value) => (NICE_TICKS.includes(value) ? number(value, 0) : "") },
     },
-    y: { title: { display: true, text: strings.accuracy } },
+    y: { max: 100, title: { display: true, text: strings.accuracy } },  // an accuracy never goes past 100 %
   };
 }
 
