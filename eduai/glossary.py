@@ -195,7 +195,7 @@ TERMS: tuple[Term, ...] = (
            "models. In Spanish, \"clase\" always means this group; the model's classes are \"categorías\"."),
          avoid_es=(Avoid(r"aula", use="clase"),),
          en_pattern=None),
-    Term("category", "class (of the model)", "categoría",
+    Term("category", "output class", "categoría",
          _("One of the answers a classifier can give: cat and dog for our model, 1000 categories for the "
            "ImageNet network. In English both are \"class\"; in Spanish the model's classes are "
            "\"categorías\", so that \"clase\" is always a group of students."),
