@@ -404,7 +404,7 @@ def pet_accuracy(predicted: np.ndarray, truth: np.ndarray) -> dict[str, dict]:
     return result
 
 
-def zero_shot_accuracy(probabilities: np.ndarray, groups: np.ndarray) -> dict[str, dict]:
+def pretrained_accuracy(probabilities: np.ndarray, groups: np.ndarray) -> dict[str, dict]:
     """Cat vs dog (cat if cat mass >= dog mass) on the cat and dog photos: per class and overall."""
     pets = np.isin(groups, ("cat", "dog"))
     return pet_accuracy(cat_or_dog(probabilities[pets]), groups[pets])
@@ -786,7 +786,7 @@ def run() -> dict:
         "keras": keras,
         "speedup": summary(keras.predict_ms)["p50"] / summary(onnx_ms)["p50"],
         "throughput": throughput,
-        "accuracy": zero_shot_accuracy(probabilities, groups),
+        "accuracy": pretrained_accuracy(probabilities, groups),
         "preprocessing": preprocessing,
         "unusual": calibrate_unusual(probabilities, groups, analyze.sha256, model.signature),
         "graphs": measure_graphs(analyze, model),

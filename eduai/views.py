@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from eduai import classes, policies
-from eduai.glossary import TERMS
 from eduai.class_scope import ClassPage, ClassTeacherPage
 from eduai.errors import AppError, not_found
 from eduai.forms import CreateClassForm, JoinClassForm
+from eduai.glossary import TERMS
 
 
 class ClassesPage(LoginRequiredMixin, TemplateView):

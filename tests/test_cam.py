@@ -5,7 +5,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ml_models.core.cam import FIXED_SCALE_LOGITS, colorize, evidence_map, fixed_scale, heatmap_png, per_photo_scale
+from ml_models.core.cam import (
+    FIXED_SCALE_LOGITS,
+    colorize,
+    evidence_map,
+    fixed_scale,
+    heatmap_png,
+    per_photo_scale,
+)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
