@@ -14,6 +14,7 @@ class StartRunForm(forms.Form):
     preset = forms.ChoiceField(label=_("Starting point"), choices=[
         ("lite0-finetune", _("Transfer learning: EfficientNet-Lite0, head then fine-tuning")),
         ("student-cnn", _("Small CNN trained from scratch")),
+        ("overfit", _("Overfit on purpose: small CNN, no augmentation, no dropout, no early stopping")),
     ])
     epochs = forms.IntegerField(label=_("Epochs"), min_value=1, max_value=200, required=False,
                                 help_text=_("Head epochs for transfer learning."))

@@ -125,6 +125,11 @@ PRESETS: dict[str, TrainingConfig] = {
     "student-cnn": TrainingConfig(
         family="student_cnn", image_size=128, epochs=30, learning_rate=1e-3, patience=5, dropout=0.3, cv_folds=0,
     ),
+    # lesson "overfitting": no augmentation, no dropout, no early stopping, so the curves part on purpose
+    "overfit": TrainingConfig(
+        family="student_cnn", image_size=128, epochs=30, learning_rate=1e-3, patience=0, dropout=0.0, cv_folds=0,
+        augment=AugmentConfig(flip=False, rotation=0.0, zoom=0.0, translation=0.0, contrast=0.0, brightness=0.0),
+    ),
     "smoke": TrainingConfig(  # seconds, for tests and a first look
         family="student_cnn", image_size=64, epochs=2, batch_size=16, patience=0, cv_folds=0, quantize=False,
     ),
