@@ -1,0 +1,72 @@
+"""The widget registry: one entry per widget a lesson can embed (`::: widget NAME`).
+
+Each widget has a title, validated options, a JavaScript module (`static/js/widgets/NAME.js`, which exports
+`mount(element, context)`) and, when it needs the class's data, a data function in `lessons.widget_data`
+served at `/api/v1/classes/{id}/widgets/{name}/`. Every widget renders in the same frame template.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from lessons.options import Choice, Flag, NameOrId, Number, Option, parse_options
+
+FRAME_TEMPLATE = "lessons/_widget.html"
+
+
+@dataclass(frozen=True)
+class Widget:
+    name: str
+    title: Promise
+    options: dict[str, Option]
+    has_data: bool = True  # False: the module calls the app's own API (analyze a photo)
+
+    @property
+    def module(self) -> str:
+        return f"js/widgets/{self.name}.js"
+
+    @property
+    def data_function(self) -> str:
+        return self.name.replace("-", "_")
+
+
+REGISTRY: dict[str, Widget] = {widget.name: widget for widget in [
+    Widget("analyze", gettext_lazy("Analyze a photo"), {}, has_data=False),
+    Widget("cam", gettext_lazy("Where the model looks"),
+           {"image": NameOrId(("cat", "dog", "mistake"), "cat")}),
+    Widget("labeling-progress", gettext_lazy("Your class's labels"), {}),
+    Widget("augmentation", gettext_lazy("Augmentation preview"), {
+        "flip": Flag(True),
+        "rotation": Number(0, 0.5, 0.05, integer=False),
+        "zoom": Number(0, 0.9, 0.1, integer=False),
+        "count": Number(1, 12, 8),
+    }),
+    Widget("curves", gettext_lazy("Learning curves of a run"), {"run": NameOrId(("latest",), "latest")}),
+    Widget("cross-validation", gettext_lazy("Cross-validation folds"), {"run": NameOrId(("latest",), "latest")}),
+    Widget("confusion", gettext_lazy("Confusion matrix and mistakes"), {"mistakes": Number(0, 24, 8)}),
+    Widget("artifacts", gettext_lazy("Artifact comparison"), {"version": NameOrId(("active",), "active")}),
+    Widget("learning-curve", gettext_lazy("Learning curve"), {}),
+]}
+
+
+def resolve(name: str, given: dict[str, str]) -> tuple[Widget | None, dict, list[str]]:
+    """(the widget, its option values, problems) for a `::: widget` directive or a data request."""
+    widget = REGISTRY.get(name)
+    if widget is None:
+        return None, {}, [_("unknown widget “%(name)s”; widgets: %(known)s") % {
+            "name": name, "known": ", ".join(REGISTRY)}]
+    values, problems = parse_options(widget.options, given)
+    return widget, values, problems
+
+
+def choices_help() -> list[dict]:
+    """What the editor's cheat sheet lists: every widget with its options and defaults."""
+    return [{"name": widget.name, "title": str(widget.title),
+             "options": {key: option.default for key, option in widget.options.items()}}
+            for widget in REGISTRY.values()]
+
+
+__all__ = ["REGISTRY", "Widget", "resolve", "Choice", "choices_help"]
