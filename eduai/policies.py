@@ -119,3 +119,37 @@ def can_cancel_job(user, job) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return job.owner_id == user.pk or (job.classroom_id is not None and can_teach(user, job.classroom))
+
+
+# ---------------------------------------------------------------------------------------- lessons
+# Built-in lessons are published to every class; a teacher's lesson is read by the members of the classes it
+# is published to; drafts only by their author (and admins). Built-in lessons are changed in the repository
+# only: teachers copy them to adapt them.
+
+def can_author_lessons(user) -> bool:
+    return is_teacher(user)
+
+
+def can_read_lesson(user, lesson) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if is_admin(user) or (lesson.author_id is not None and lesson.author_id == user.pk):
+        return True
+    if lesson.status != lesson.Status.PUBLISHED:
+        return False
+    return lesson.builtin or Membership.objects.filter(user=user, classroom__lessons=lesson).exists()
+
+
+def can_edit_lesson(user, lesson) -> bool:
+    if user is None or not user.is_authenticated or lesson.builtin:
+        return False
+    return is_admin(user) or (lesson.author_id is not None and lesson.author_id == user.pk)
+
+
+def can_publish_to(user, classroom) -> bool:
+    """A lesson goes only into classes its publisher teaches."""
+    return can_teach(user, classroom)
+
+
+def sees_class_progress(user, classroom) -> bool:
+    return can_teach(user, classroom)

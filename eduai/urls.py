@@ -8,6 +8,7 @@ from classifier.urls import api_urlpatterns as classifier_api
 from eduai import api as classes_api
 from eduai import views as classes_views
 from labeling import urls as labeling_urls
+from lessons import urls as lessons_urls
 from ml_models import urls as models_urls
 from training import urls as training_urls
 from training import views as training_views
@@ -21,6 +22,7 @@ class_api = [
     *labeling_urls.class_api_urlpatterns,
     *training_urls.class_api_urlpatterns,
     *models_urls.class_api_urlpatterns,
+    *lessons_urls.class_api_urlpatterns,
 ]
 
 api_v1 = [
@@ -35,6 +37,7 @@ api_v1 = [
     *labeling_urls.api_urlpatterns,
     *training_urls.api_urlpatterns,
     *models_urls.api_urlpatterns,
+    *lessons_urls.api_urlpatterns,
 ]
 
 classes_pages = ([
@@ -51,6 +54,8 @@ urlpatterns = [
     path("classes/<int:class_id>/labeling/", include("labeling.urls")),
     path("classes/<int:class_id>/training/", include("training.urls")),
     path("classes/<int:class_id>/models/", include("ml_models.urls")),
+    path("classes/<int:class_id>/", include((lessons_urls.class_urlpatterns, "lessons_class"))),
+    path("lessons/", include("lessons.urls")),
     path("labeling/", classes_views.current_class_section, {"section": "labeling"}, name="labeling-current"),
     path("training/", classes_views.current_class_section, {"section": "training"}, name="training-current"),
     path("training/augmentation/", training_views.augmentation_page, name="augmentation"),

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from lessons import directives, exercises, markdown, quiz, widgets
@@ -52,9 +53,13 @@ class ParsedLesson:
         return list(dict.fromkeys(use.widget.name for use in self.widgets))
 
 
-@lru_cache(maxsize=256)
 def parse_lesson(text: str) -> ParsedLesson:
     """The lesson's parts and every problem that blocks publishing (with its line). Do not mutate the result."""
+    return _parse(text, get_language())  # problems are worded in the request's language
+
+
+@lru_cache(maxsize=256)
+def _parse(text: str, language: str) -> ParsedLesson:
     blocks, problems = directives.split(text)
     parsed = ParsedLesson([], problems)
     counted = {"exercise": 0, "question": 0}  # ids by position, whether or not a directive has problems
