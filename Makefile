@@ -35,6 +35,7 @@ run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) create_demo_accounts
 	$(MANAGE) prepare_models
+	$(MANAGE) load_course
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	@echo "EduAI: http://127.0.0.1:$(EDUAI_PORT)/  (Ctrl-C stops the web server and the worker)"
 	@$(VENV)/bin/celery -A eduai worker --loglevel=warning --concurrency=1 & worker=$$!; \

@@ -108,11 +108,11 @@ def run_matches(config: dict, options: dict) -> bool:
     if options.get("preset"):
         preset = PRESETS[options["preset"]]
         wanted += [run.family == preset.family, run.dropout == preset.dropout, run.patience == preset.patience,
-                   run.augment.enabled() == preset.augment.enabled()]
+                   run.augment.enabled == preset.augment.enabled]
     if options.get("family"):
         wanted.append(run.family == options["family"])
     if options.get("augmentation"):
-        wanted.append(run.augment.enabled() == (options["augmentation"] == "on"))
+        wanted.append(run.augment.enabled == (options["augmentation"] == "on"))
     if options.get("cross-validation"):
         wanted.append(run.cv_folds > 0)
     if options.get("pruning"):

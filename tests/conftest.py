@@ -180,3 +180,11 @@ def session_for(user) -> str:
     client = Client()
     client.force_login(user)
     return client.cookies["sessionid"].value
+
+
+@pytest.fixture
+def course(db):
+    """The built-in course, loaded as `make run` loads it (lessons/course/)."""
+    from lessons.course import load_course
+
+    load_course()
