@@ -47,6 +47,7 @@ test: install models
 
 bench: install models
 	$(PY) -m bench.analyze
+	$(PY) -m bench.lessons
 
 bench-train: install models
 	$(PY) -m bench.train
