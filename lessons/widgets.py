@@ -35,7 +35,7 @@ class Widget:
 
 REGISTRY: dict[str, Widget] = {widget.name: widget for widget in [
     Widget("analyze", gettext_lazy("Analyze a photo"), {}, has_data=False),
-    Widget("cam", gettext_lazy("Where the model looks"),
+    Widget("cam", gettext_lazy("What in the photo pushed the answer"),
            {"image": NameOrId(("cat", "dog", "mistake"), "cat")}),
     Widget("labeling-progress", gettext_lazy("Your class's labels"), {}),
     Widget("augmentation", gettext_lazy("Augmentation preview"), {
