@@ -1,6 +1,8 @@
-"""manage.py train: a class's labelled images in the database -> trained, exported, registered model."""
+"""manage.py train: a class's labelled images in the database -> trained, exported, registered model; and job mode,
+a folder of photos -> a version's files, without the database."""
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,6 +15,7 @@ from ml_models.models import ModelVersion
 from ml_models.networks import pretrained
 from ml_models.selectors import serving_version
 from tests.test_pipeline_training import halves
+from training.management.commands.train import output_dir_from
 from training.models import TrainingRun
 from training.services import execute_run
 
@@ -89,3 +92,94 @@ def test_bad_config_no_data_and_an_unknown_class_are_clear_errors(classroom, con
     with pytest.raises(CommandError, match="no single class"):
         call_command("train", "--config", str(config_file), "--class", "3º ESO", verbosity=0)
     assert not TrainingRun.objects.exists()
+
+
+# Job mode (--data-dir): the same pipeline on a folder of photos, as a cloud training job runs it. These tests
+# have no `db` fixture, so pytest-django fails any of them that touches the database.
+
+@pytest.fixture
+def image_folder(tmp_path):
+    """DIR/cat/, DIR/dog/ (40 halves at 48 px) and DIR/neither/ (12 dark pictures), as PNG files."""
+    root = tmp_path / "photos"
+    pictures, labels = halves(40, size=48)
+    for index, (picture, label) in enumerate(zip(pictures, labels)):
+        folder = root / ("cat" if label == 0 else "dog")
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(picture).save(folder / f"{index}.png")
+    (root / "neither").mkdir()
+    for index, picture in enumerate(halves(12, size=48, seed=3)[0] // 3):
+        Image.fromarray(picture).save(root / "neither" / f"{index}.png")
+    (root / "cat" / ".DS_Store").write_bytes(b"\0")  # not a picture: ignored
+    return root
+
+
+def test_job_mode_trains_from_folders_into_the_output_dir_without_the_database(image_folder, config_file, tmp_path,
+                                                                              capsys):
+    output = tmp_path / "model"
+    call_command("train", "--config", str(config_file), "--data-dir", str(image_folder), "--output-dir", str(output),
+                 verbosity=0)
+    printed = capsys.readouterr().out
+    assert "cat 20, dog 20, neither 12" in printed and "student-cnn v1: test accuracy" in printed
+    manifest = Manifest.read(output)
+    manifest.verify(output)
+    assert manifest.name == "student-cnn" and manifest.metrics["splits"] == {"train": 28, "validation": 6, "test": 6}
+    metrics = json.loads((output / "metrics.json").read_text())
+    assert metrics["images"] == {"cat": 20, "dog": 20, "neither": 12}
+    assert metrics["test"]["accuracy"] == manifest.metrics["test"]["accuracy"]
+    assert f"test_accuracy={metrics['test']['accuracy']:.4f}" in printed  # the line a cloud console reads
+
+    with pytest.raises(CommandError, match="must be an empty folder"):  # never mixes two versions' files
+        call_command("train", "--config", str(config_file), "--data-dir", str(image_folder), "--output-dir",
+                     str(output), verbosity=0)
+
+
+def test_job_mode_refuses_bad_folders_with_clear_errors(image_folder, config_file, tmp_path):
+    def train(data_dir, *extra):
+        call_command("train", "--config", str(config_file), "--data-dir", str(data_dir), "--output-dir",
+                     str(tmp_path / "out"), *extra, verbosity=0)
+
+    with pytest.raises(CommandError, match="is not a folder"):
+        train(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CommandError, match="no images for cat, dog"):
+        train(tmp_path / "empty")
+    shutil.rmtree(image_folder / "dog")
+    with pytest.raises(CommandError, match="no images for dog"):
+        train(image_folder)
+    (image_folder / "bird").mkdir()
+    with pytest.raises(CommandError, match="unknown class folders .*: bird"):
+        train(image_folder)
+    shutil.rmtree(image_folder / "bird")
+    (image_folder / "dog").mkdir()
+    shutil.copy(image_folder / "cat" / "0.png", image_folder / "dog" / "copy.png")
+    with pytest.raises(CommandError, match="only one label"):
+        train(image_folder)
+    with pytest.raises(CommandError, match="--class"):
+        train(image_folder, "--class", "1")
+    with pytest.raises(CommandError, match="only with --data-dir"):
+        call_command("train", "--preset", "smoke", "--output-dir", str(tmp_path / "out"), verbosity=0)
+    assert not (tmp_path / "out").exists()
+
+
+def test_job_mode_with_too_few_photos_fails_clearly_and_leaves_no_files(tmp_path, config_file):
+    root = tmp_path / "photos"
+    for seed, name in enumerate(("cat", "dog")):  # two pictures each: too few for a test split
+        (root / name).mkdir(parents=True)
+        for index, picture in enumerate(halves(2, size=48, seed=seed)[0]):
+            Image.fromarray(picture).save(root / name / f"{index}.png")
+    output = tmp_path / "model"
+    with pytest.raises(CommandError, match="too few labelled images"):
+        call_command("train", "--config", str(config_file), "--data-dir", str(root), "--output-dir", str(output),
+                     verbosity=0)
+    assert output.is_dir() and not any(output.iterdir())
+
+
+def test_job_mode_writes_where_the_cloud_provider_says():
+    assert output_dir_from(None, {"SM_MODEL_DIR": "/opt/ml/model"}) == Path("/opt/ml/model")
+    # Vertex AI gives a Cloud Storage URI and mounts the buckets at /gcs/
+    assert output_dir_from(None, {"AIP_MODEL_DIR": "gs://bucket/run/model/"}) == Path("/gcs/bucket/run/model")
+    assert output_dir_from(Path("here"), {"AIP_MODEL_DIR": "gs://bucket/x"}) == Path("here")  # the option wins
+    with pytest.raises(CommandError, match="--output-dir is required"):
+        output_dir_from(None, {})
+    with pytest.raises(CommandError, match="only a local folder"):
+        output_dir_from(None, {"SM_MODEL_DIR": "s3://bucket/model"})
