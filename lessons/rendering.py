@@ -114,6 +114,7 @@ def render_lesson(text: str, reader: Reader) -> RenderedLesson:
     parsed = parse_lesson(text)
     problems = list(parsed.problems)
     parts, questions = [], []
+    last_question = None  # the quiz's button goes right after the last question, before "further reading"
     for block in parsed.blocks:
         if isinstance(block, directives.Markdown):
             parts.append(markdown.render(block.text, resolve_image=lambda src: _resolve_image(src, reader),
@@ -129,11 +130,11 @@ def render_lesson(text: str, reader: Reader) -> RenderedLesson:
             else:
                 questions.append(question)
                 parts.append(_render_question(question, reader))
+            last_question = len(parts)
         elif block is None:
             parts.append(render_to_string("lessons/_directive_problem.html"))
     if questions:
-        parts.append(render_to_string("lessons/_quiz_submit.html", {"count": len(questions),
-                                                                      "preview": reader.preview}))
+        parts.insert(last_question, render_to_string("lessons/_quiz_submit.html", {"preview": reader.preview}))
     problems.sort(key=lambda problem: problem.line)
     return RenderedLesson(mark_safe("\n".join(parts)), problems, parsed, questions)
 
