@@ -1,6 +1,7 @@
 // Training run page: polls the run while it trains and draws its curves, tables and comparisons.
+import { barChart, lineChart } from "./lib/charts.js";
 import { $, el, format, readJson } from "./lib/dom.js";
-import { language, megabytes, number, percent } from "./lib/format.js";
+import { megabytes, number, percent } from "./lib/format.js";
 import { poll } from "./lib/poller.js";
 
 const root = $("run");
@@ -18,34 +19,15 @@ function fillTable(table, header, rows) {
   );
 }
 
-function lineChart(id, yLabel, series, labels, marked) {
-  const data = {
-    labels,
-    datasets: series.map(([label, values, colour]) => ({
-      label, data: values, borderColor: colour, backgroundColor: colour, tension: 0.2,
-      pointRadius: labels.map((epoch) => (epoch === marked && label === strings.validation ? 7 : 3)),
-    })),
-  };
-  const options = {
-    animation: false,
-    locale: language(),
-    scales: { x: { title: { display: true, text: strings.epoch } }, y: { title: { display: true, text: yLabel } } },
-  };
-  if (charts[id]) {
-    charts[id].data = data;
-    charts[id].update();
-  } else {
-    charts[id] = new Chart($(id), { type: "line", data, options });
-  }
+function drawLine(id, yTitle, series, labels, marked) {
+  charts[id] = lineChart($(id), {
+    labels, marked, markedSeries: strings.validation, xTitle: strings.epoch, yTitle, chart: charts[id],
+    series: series.map(([label, values, colour]) => ({ label, values, colour })),
+  });
 }
 
-function barChart(id, label, labels, values) {
-  charts[id]?.destroy();
-  charts[id] = new Chart($(id), {
-    type: "bar",
-    data: { labels, datasets: [{ label, data: values, backgroundColor: "#0d6efd" }] },
-    options: { animation: false, locale: language(), indexAxis: "y", scales: { x: { title: { display: true, text: label } } } },
-  });
+function drawBars(id, label, labels, values) {
+  charts[id] = barChart($(id), { labels, values, valueTitle: label, chart: charts[id] });
 }
 
 // What the curves say (evaluate.read_curves, in the API's "curves"): the epoch whose weights were kept, marked
@@ -56,11 +38,11 @@ function drawCurves(run) {
   const curves = run.curves || {};
   const finished = Boolean(run.results.test);
   const marked = (finished ? curves.kept_epoch : curves.best_epoch) ?? null;
-  lineChart("loss-chart", strings.loss, [
+  drawLine("loss-chart", strings.loss, [
     [strings.train, history.map((row) => row.loss), "#0d6efd"],
     [strings.validation, history.map((row) => row.val_loss), "#dc3545"],
   ], epochs, marked);
-  lineChart("accuracy-chart", strings.accuracy, [
+  drawLine("accuracy-chart", strings.accuracy, [
     [strings.train, history.map((row) => row.accuracy), "#0d6efd"],
     [strings.validation, history.map((row) => row.val_accuracy), "#dc3545"],
   ], epochs, marked);
@@ -123,8 +105,8 @@ function drawResults(run) {
   fillTable($("artifacts"), ["", strings.size, strings.latency, strings.test_accuracy], artifacts.map((row) => [
     artifactName(row), megabytes(row.size_bytes), number(row.latency_p50_ms, 2), number(row.accuracy * 100, 1),
   ]));
-  barChart("size-chart", strings.size, artifacts.map(artifactName), artifacts.map((row) => row.size_bytes / 1e6));
-  barChart("latency-chart", strings.latency, artifacts.map(artifactName), artifacts.map((row) => row.latency_p50_ms));
+  drawBars("size-chart", strings.size, artifacts.map(artifactName), artifacts.map((row) => row.size_bytes / 1e6));
+  drawBars("latency-chart", strings.latency, artifacts.map(artifactName), artifacts.map((row) => row.latency_p50_ms));
   drawUnusual(results.unusual);
   if (run.model_version) {
     $("model-link").replaceChildren(el("a", {

@@ -1,48 +1,33 @@
-// What every lesson widget module does the same way: fetch its data, show the class's "nothing yet"
-// message or an error inside the widget (never breaking the page), and build its small parts.
-import { apiFetch } from "./api.js";
-import { el } from "./dom.js";
+// Mounts the lesson widgets inside a container: each frame (templates/lessons/_widget.html) names its module,
+// options, data URL and class; the module's `mount(body, context)` draws it. A widget that fails to load says
+// so inside its frame and never breaks the rest of the page.
+import { format, readJson } from "./dom.js";
 
-/** A message in place of the widget's content: "light" for an empty state, "danger" for an error. */
-export function showMessage(element, text, style = "light") {
-  element.replaceChildren(el("div", {
-    className: `alert alert-${style} mb-0`, text, attrs: { role: style === "danger" ? "alert" : "status" },
-  }));
-  element.dataset.state = style === "danger" ? "error" : "empty";
-}
-
-/** The error's message from the server (in the page's language), or the widget's own fallback. */
-export const errorText = (error, strings) => error.detail || strings.error;
-
-/** The widget's data; null once an empty state or an error is shown instead. */
-export async function loadData(element, context) {
-  try {
-    const data = await apiFetch(context.dataUrl);
-    if (data.empty) {
-      showMessage(element, data.empty);
-      return null;
-    }
-    return data;
-  } catch (error) {
-    showMessage(element, errorText(error, context.strings), "danger");
-    return null;
+/** Mounts every widget frame under `container` not mounted yet; `strings` are the page's (widget_error). */
+export function mountWidgets(container, { strings = {} } = {}) {
+  const widgetStrings = readJson("widget-strings") || {};
+  for (const frame of container.querySelectorAll("section.lesson-widget")) {
+    if (frame.dataset.mounted) continue;
+    frame.dataset.mounted = "true";
+    const body = frame.querySelector(".widget-body");
+    if (!body || !body.querySelector(".widget-loading")) continue; // e.g. "join a class to see it"
+    const name = frame.dataset.widget;
+    const context = {
+      name,
+      options: JSON.parse(frame.dataset.options || "{}"),
+      dataUrl: frame.dataset.dataUrl || null,
+      classId: frame.dataset.classId ? Number(frame.dataset.classId) : null,
+      strings: widgetStrings[name] || {},
+    };
+    import(frame.dataset.module)
+      .then((module) => module.mount(body, context))
+      .catch((error) => {
+        const message = format(strings.widget_error || "%(message)s", { message: error.message || String(error) });
+        const alert = document.createElement("div");
+        alert.className = "alert alert-danger mb-0";
+        alert.setAttribute("role", "alert");
+        alert.textContent = message;
+        body.replaceChildren(alert);
+      });
   }
 }
-
-/** Marks the widget drawn (tests wait for it). */
-export function ready(element) {
-  element.dataset.state ??= "ready";
-  element.dataset.ready = "true";
-}
-
-/** A chart's canvas with its accessible name, in a box that keeps the chart inside narrow screens. */
-export function chartBox(label, className = "") {
-  const canvas = el("canvas", { attrs: { role: "img", "aria-label": label } });
-  return { canvas, box: el("div", { className: `position-relative ${className}`.trim(), children: [canvas] }) };
-}
-
-/** A link inside the widget (to the page with the whole story). */
-export const link = (text, href) => el("a", { text, attrs: { href } });
-
-/** A small paragraph of secondary text. */
-export const note = (text, className = "") => el("p", { className: `small text-body-secondary ${className}`.trim(), text });

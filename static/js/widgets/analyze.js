@@ -1,0 +1,69 @@
+// Widget "analyze": the reader analyses a photo with their class's active model and sees the answer, the
+// cat/dog probabilities, the unusual score against its threshold and the heatmap over the photo.
+import { apiFetch } from "../lib/api.js";
+import { answerView } from "../lib/answer_view.js";
+import { el } from "../lib/dom.js";
+import { errorText, note, ready } from "../lib/widget_parts.js";
+
+const ANALYSES_URL = "/api/v1/analyses/";
+
+// The analysis as the answer view reads it (the heatmap on the scale shared by every photo).
+function resultOf(analysis) {
+  const explanation = analysis.explanation;
+  return {
+    answer: analysis.label, probabilities: analysis.probabilities,
+    unusual_score: analysis.unusual_score, unusual_threshold: analysis.unusual_threshold,
+    heatmap_url: explanation.heatmap_fixed_url || explanation.heatmap_url,
+    grid: [explanation.grid.length, explanation.grid[0].length], fixed_scale_logits: explanation.fixed_scale_logits,
+    explained: explanation.explained, against: explanation.against,
+  };
+}
+
+export async function mount(element, context) {
+  const { strings } = context;
+  const input = el("input", { className: "visually-hidden", attrs: { type: "file", accept: "image/*", name: "image" } });
+  const dropzone = el("label", {
+    className: "dropzone d-block text-center p-3 rounded-3",
+    children: [input, el("span", { className: "d-block fs-6", text: strings.drop }),
+      el("span", { className: "d-block small text-body-secondary", text: strings.choose })],
+  });
+  const status = el("div", { className: "small mt-2", attrs: { role: "status", "aria-live": "polite" } });
+  const result = el("div", { className: "mt-3", attrs: { "aria-live": "polite" } });
+
+  async function analyze(file) {
+    result.replaceChildren();
+    if (file.type && !file.type.startsWith("image/")) {
+      status.replaceChildren(el("div", { className: "alert alert-danger mb-0", text: strings.not_image }));
+      return;
+    }
+    status.replaceChildren(el("span", { className: "spinner-border spinner-border-sm me-2", attrs: { "aria-hidden": "true" } }),
+      el("span", { text: strings.analyzing }));
+    element.dataset.state = "analyzing";
+    const form = { image: file };
+    if (context.classId) form.class = context.classId;
+    try {
+      const analysis = await apiFetch(ANALYSES_URL, { method: "POST", form });
+      status.replaceChildren();
+      const model = `${analysis.model_version.name} v${analysis.model_version.version}`;
+      result.replaceChildren(answerView(analysis.image_url, resultOf(analysis), strings,
+        { imageAlt: analysis.original_name, modelName: model }));
+      element.dataset.state = "answered";
+    } catch (error) {
+      status.replaceChildren(el("div", { className: "alert alert-danger mb-0", attrs: { role: "alert" }, text: errorText(error, strings) }));
+      element.dataset.state = "error";
+    }
+  }
+
+  input.addEventListener("change", () => input.files[0] && analyze(input.files[0]));
+  for (const type of ["dragenter", "dragover"]) {
+    dropzone.addEventListener(type, (event) => { event.preventDefault(); dropzone.classList.add("dragover"); });
+  }
+  for (const type of ["dragleave", "drop"]) dropzone.addEventListener(type, () => dropzone.classList.remove("dragover"));
+  dropzone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    const file = event.dataTransfer.files[0];
+    if (file) analyze(file);
+  });
+  element.replaceChildren(dropzone, note(strings.private, "mt-2 mb-0"), status, result);
+  ready(element);
+}
