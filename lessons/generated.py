@@ -13,8 +13,9 @@ from lessons.quiz import ChoiceOption, Question
 CHOICES = 4
 
 
-def questions_for(*, user, lesson, classroom, parsed) -> dict[str, Question | None]:
-    """The reader's instance of every generated question of the lesson (None: no data for it yet)."""
+def questions_for(*, user, lesson, classroom, parsed, create: bool = True) -> dict[str, Question | None]:
+    """The reader's instance of every generated question of the lesson (None: no data for it yet).
+    `create=False` (grading): only the instances their page was shown."""
     wanted = [question for question in parsed.questions if question.generated]
     if not wanted or classroom is None or user is None or not user.is_authenticated:
         return {question.id: None for question in wanted}
@@ -29,6 +30,9 @@ def questions_for(*, user, lesson, classroom, parsed) -> dict[str, Question | No
         if row is not None and row.model_version_id == (version.pk if version else None) \
                 and row.question.get("kind") == template.kind:
             result[template.id] = _from_json(row.question)
+            continue
+        if not create:
+            result[template.id] = None
             continue
         question = _make(template, classroom=classroom)
         result[template.id] = question

@@ -268,7 +268,7 @@ def grade_quiz(*, user, lesson, classroom, language: str, answers) -> tuple[Quiz
         raise _invalid("answers", _("Send the answers as an object: question id -> answer."))
     code, _title, body = lesson.text_in(language)
     parsed = parse_lesson(body)
-    made = generated.questions_for(user=user, lesson=lesson, classroom=classroom, parsed=parsed)
+    made = generated.questions_for(user=user, lesson=lesson, classroom=classroom, parsed=parsed, create=False)
     questions = [made.get(question.id) if question.generated else question for question in parsed.questions]
     questions = [question for question in questions if question is not None]
     if not questions:

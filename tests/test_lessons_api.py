@@ -182,6 +182,7 @@ def test_a_generated_question_uses_the_classs_own_numbers(draft, teacher, classr
     right = client.post(f"/api/v1/lessons/{slug}/quiz/", {"language": "es", "answers": {"q3": settled}},
                         format="json").json()
     assert right["questions"][2]["correct"] is True and right["max_score"] == 3.0
+    client.get(f"/api/v1/lessons/{slug}/?lang=es")  # the page shows the question again
     wrong = client.post(f"/api/v1/lessons/{slug}/quiz/", {"language": "es", "answers": {"q3": settled + 1}},
                         format="json").json()
     assert wrong["questions"][2]["correct"] is False
@@ -322,3 +323,72 @@ def test_the_list_and_pages_work_for_students(db, student, classroom):
     assert Progress.objects.get(user=student, lesson__slug="intro").read_at is not None
     assert client.get("/api/v1/lessons/?lang=xx").status_code == 400
     assert APIClient().get("/lessons/").status_code == 302  # log in first
+
+
+@pytest.fixture
+def scored_class(active_model, classroom, teacher, cat_photos, dog_photos):
+    """Eight real photos of the class, settled from their folders (one cat filed as a dog on purpose) and
+    scored by the pretrained model."""
+    from django.conf import settings
+
+    from classifier.images import read_image
+    from classifier.services import store_image
+    from labeling.models import DATASET_LABELER, ClassImage, Label
+    from labeling.scoring import score_class
+
+    photos = [(path, "cat") for path in cat_photos[:4]] + [(path, "dog") for path in dog_photos[:4]]
+    photos[0] = (photos[0][0], "dog")
+    for path, label in photos:
+        image = store_image(read_image(path.read_bytes(), max_bytes=settings.EDUAI_MAX_UPLOAD_BYTES,
+                                       max_pixels=settings.EDUAI_MAX_IMAGE_PIXELS), user=teacher, written=[])
+        ClassImage.objects.create(classroom=classroom, image=image)
+        Label.objects.create(classroom=classroom, image=image, labeler=DATASET_LABELER, value=label, strategy="random")
+    score_class(classroom=classroom)
+    return classroom
+
+
+GENERATED = """Texto.
+
+::: question model-mistake
+:::
+
+::: question test-accuracy
+tolerance: 0.5
+:::
+"""
+
+
+def test_which_photo_did_your_model_get_wrong_is_made_from_the_class_and_kept_until_answered(
+    scored_class, teacher
+):
+    from lessons import widget_data
+    from lessons.models import GeneratedQuestion
+
+    client = client_for(teacher)
+    slug = client.post("/api/v1/lessons/", {"title": "Errores", "topic": "fine-tuning", "language": "es",
+                                            "body": GENERATED}, format="json").json()["slug"]
+    wrong_ids = {pk for pk, _truth, _answer in widget_data.active_model_mistakes(scored_class)}
+    right_ids = set(widget_data.active_model_right_answers(scored_class))
+    assert wrong_ids and len(right_ids) >= 3
+
+    first = client.get(f"/api/v1/lessons/{slug}/?lang=es").json()
+    question = first["questions"][0]
+    assert question["kind"] == "model-mistake" and len(question["images"]) == 4
+    shown = [int(url.rstrip("/").split("/")[-2]) for url in question["images"]]
+    assert len([pk for pk in shown if pk in wrong_ids]) == 1 and len([pk for pk in shown if pk in right_ids]) == 3
+    assert client.get(f"/api/v1/lessons/{slug}/?lang=es").json()["questions"][0]["images"] == question["images"]
+    wrong_choice = next(index for index, pk in enumerate(shown) if pk in wrong_ids)
+
+    accuracy, count = widget_data.active_model_test_accuracy(scored_class)
+    assert count == 8
+    result = client.post(f"/api/v1/lessons/{slug}/quiz/",
+                         {"language": "es", "answers": {"q1": wrong_choice, "q2": round(100 * accuracy, 1)}},
+                         format="json").json()
+    assert [item["correct"] for item in result["questions"]] == [True, True]
+    assert not GeneratedQuestion.objects.exists()  # the next attempt gets new photos
+    unseen = client.post(f"/api/v1/lessons/{slug}/quiz/", {"language": "es", "answers": {"q2": 50}}, format="json")
+    assert unseen.status_code == 400  # no page showed these questions since: nothing to grade
+    client.get(f"/api/v1/lessons/{slug}/?lang=es")
+    again = client.post(f"/api/v1/lessons/{slug}/quiz/", {"language": "es", "answers": {"q2": 100 * accuracy + 2}},
+                        format="json").json()
+    assert again["max_score"] == 2.0 and [item["correct"] for item in again["questions"]] == [False, False]
