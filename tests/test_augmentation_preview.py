@@ -38,7 +38,11 @@ def test_only_your_own_pictures_and_valid_settings(api, active_model, make_user)
     assert refused.status_code == 404 and refused.json()["code"] == "not_found"
     response = api.post(URL, {"analysis": mine, "augment": {"zoom": 2.0}}, format="json")
     assert response.status_code == 400 and "augment.zoom" in response.json()["detail"]
+    for count in (0, 13, "many"):
+        assert api.post(URL, {"analysis": mine, "count": count}, format="json").status_code == 400
     assert not Job.objects.exists()
+    api.post(URL, {"analysis": mine, "count": 12}, format="json")
+    assert Job.objects.get().params["count"] == 12  # the lesson widget asks for up to 12
 
 
 def test_a_preview_is_a_job_only_its_owner_can_see(api, student, classroom, teacher, active_model, make_user, join,

@@ -74,5 +74,6 @@ class AugmentationPreviewApi(APIView):
         if augment.errors():
             raise AppError("invalid", "; ".join(augment.errors()))
         job = jobs.start_job(kind=Job.Kind.AUGMENTATION_PREVIEW, owner=request.user, params={
-            "analysis": analysis.pk, "augment": asdict(augment), "seed": data.validated_data["seed"]})
+            "analysis": analysis.pk, "augment": asdict(augment), "seed": data.validated_data["seed"],
+            "count": data.validated_data["count"]})
         return Response(JobOutput(job).data, status=status.HTTP_202_ACCEPTED)

@@ -76,3 +76,4 @@ class PreviewInput(serializers.Serializer):
     analysis = serializers.IntegerField(help_text="One of your analyses: its picture is augmented.")
     augment = AugmentInput(required=False)
     seed = serializers.IntegerField(min_value=0, max_value=10_000, default=0)
+    count = serializers.IntegerField(min_value=1, max_value=12, default=8, help_text="how many augmented versions")
