@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from labeling.views import KAPPA_WORDS, STATUS_NAMES
 from ml_models.views import ARTIFACT_NAMES
-from training.views import FAMILY_NAMES
+from training.views import CURVE_VERDICTS, FAMILY_NAMES
 
 COMMON = {"error": _("Something went wrong. Try again.")}
 LABELS = {"label_cat": _("cat"), "label_dog": _("dog"), "label_neither": _("neither")}  # what people answer
@@ -97,14 +97,7 @@ STRINGS: dict[str, dict] = {
         "loss_axis": _("loss (cross-entropy, lower is better)"), "accuracy_axis": _("accuracy (%)"),
         "epoch": _("epoch"), "train": _("training"), "validation": _("validation"),
         "loss_chart": _("loss per epoch"), "accuracy_chart": _("accuracy per epoch"),
-        "kept_lowest": _("Weights kept from epoch %(epoch)s (lowest validation loss)."),
-        "kept_stage": _("Weights kept from epoch %(epoch)s: the lowest validation loss of the last stage "
-                        "(%(stage)s), which started from the weights the stage before kept."),
-        "kept_last": _("Weights kept from the last epoch, %(epoch)s: early stopping was off."),
-        "lowest_so_far": _("Lowest validation loss so far: epoch %(epoch)s."),
-        "overfitting": _("Overfitting from epoch %(start)s to %(end)s (%(stage)s): the trend of the training loss "
-                         "fell by %(train)s while that of the validation loss rose by %(val)s. Validation loss "
-                         "minus training loss went from %(gap_start)s to %(gap)s."),
+        **CURVE_VERDICTS,
         "no_overfitting": _("No overfitting detected: after the lowest validation loss, the validation loss did "
                             "not trend up significantly while the training loss fell."),
         "stage_train": _("training"), "stage_head": _("new final layer"), "stage_fine_tune": _("fine-tuning"),

@@ -62,18 +62,24 @@ class RunPage(ClassPage, TemplateView):
         }
 
 
+# what the learning curves say (evaluate.read_curves), on the run page and in the lessons' curves widget
+CURVE_VERDICTS = {
+    "kept_lowest": gettext_lazy("Weights kept from epoch %(epoch)s (lowest validation loss)."),
+    "kept_stage": gettext_lazy("Weights kept from epoch %(epoch)s: the lowest validation loss of the last stage "
+                               "(%(stage)s), which started from the weights the stage before kept."),
+    "kept_last": gettext_lazy("Weights kept from the last epoch, %(epoch)s: early stopping was off."),
+    "lowest_so_far": gettext_lazy("Lowest validation loss so far: epoch %(epoch)s."),
+    "overfitting": gettext_lazy("Overfitting from epoch %(start)s to %(end)s (%(stage)s): the trend of the training "
+                                "loss fell by %(train)s while that of the validation loss rose by %(val)s. Validation "
+                                "loss minus training loss went from %(gap_start)s to %(gap)s."),
+}
+
+
 def run_strings() -> dict:
     return {
         "loss": _("loss"), "accuracy": _("accuracy"), "train": _("training"), "validation": _("validation"),
         "epoch": _("epoch"), "epochs": _("epochs"),
-        "kept_lowest": _("Weights kept from epoch %(epoch)s (lowest validation loss)."),
-        "kept_stage": _("Weights kept from epoch %(epoch)s: the lowest validation loss of the last stage "
-                        "(%(stage)s), which started from the weights the stage before kept."),
-        "kept_last": _("Weights kept from the last epoch, %(epoch)s: early stopping was off."),
-        "lowest_so_far": _("Lowest validation loss so far: epoch %(epoch)s."),
-        "overfitting": _("Overfitting from epoch %(start)s to %(end)s (%(stage)s): the trend of the training loss "
-                         "fell by %(train)s while that of the validation loss rose by %(val)s. Validation loss minus "
-                         "training loss went from %(gap_start)s to %(gap)s."),
+        **CURVE_VERDICTS,
         "stages": {"train": _("training"), "head": _("new final layer"), "fine_tune": _("fine-tuning")},
         "precision": _("precision"), "recall": _("recall"), "size": _("size (MB)"),
         "latency": _("latency p50 (ms)"), "test_accuracy": _("test accuracy (%)"),

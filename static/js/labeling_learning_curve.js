@@ -2,6 +2,7 @@
 // and spread across seeds), polled while the worker simulates; and the real models' history.
 import { $, format, readJson } from "./lib/dom.js";
 import { language, number, percent } from "./lib/format.js";
+import { summary } from "./lib/learning_curve.js";
 import { poll } from "./lib/poller.js";
 
 const root = $("curve");
@@ -60,37 +61,7 @@ function drawCurve(result) {
       plugins: { legend: { labels: { filter: (item) => !item.text.includes(strings.spread) } }, tooltip },
     },
   });
-  $("curve-summary").textContent = summary(result);
-}
-
-// The result in words, with its noise (result.comparison, see labeling/learning_curve.py::compare):
-// "uncertainty sampling needs n labels" only when, at the reference size, the two curves are further
-// apart than their spread across seeds; otherwise where the curves are within that spread.
-function summary(result) {
-  const needed = result.labels_needed;
-  const comparison = result.comparison;
-  if (!needed || !comparison) return "";
-  const sentences = [];
-  if (comparison.reference_apart) {
-    const values = {
-      accuracy: percent(needed.random_accuracy_at), reference: number(needed.at, 0),
-      needed: number(needed.uncertainty_labels || 0, 0), percent: percent(needed.ratio || 0),
-    };
-    sentences.push(format(needed.uncertainty_labels ? strings.summary : strings.summary_never, values));
-  }
-  const apart = result.sizes.flatMap((n, i) => (comparison.apart[i] ? [format(strings.apart_item, {
-    labels: number(n, 0), leader: strings[comparison.gap[i] > 0 ? "uncertainty" : "random"],
-    gap: number(Math.abs(comparison.gap[i]) * 100, 1),
-  })] : []));
-  if (!apart.length) {
-    sentences.push(strings.summary_all_noise);
-  } else {
-    if (comparison.within_spread_from !== null) {
-      sentences.push(format(strings.summary_noise, { from: number(comparison.within_spread_from, 0) }));
-    }
-    sentences.push(format(strings.summary_apart, { sizes: apart.join("; ") }));
-  }
-  return sentences.join(" ");
+  $("curve-summary").textContent = summary(result, strings);
 }
 
 function showStatus(curve) {
