@@ -7,7 +7,8 @@ import io
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -18,8 +19,11 @@ from eduai.class_scope import ClassTeacher, InClass
 from eduai.errors import AppError
 from lessons import selectors, services, widget_data, widgets
 from lessons.models import Lesson
-from lessons.serializers import (LANGUAGE_CHOICES, LessonEditInput, LessonInput, PreviewInput, PublishInput,
-                                 QuizInput, lesson_summary)
+from lessons.serializers import (LANGUAGE_CHOICES, ExercisesDoneOutput, LessonDetailOutput, LessonEditInput,
+                                 LessonFileOutput, LessonInput, LessonOutput, LessonPreviewInput, PreviewOutput,
+                                 ProgressRowOutput, PublishInput, QuizInput, QuizOutput, lesson_summary)
+
+LANG = OpenApiParameter("lang", str, enum=LANGUAGE_CHOICES, description="es or en (default: the request's language)")
 
 
 def _language(request) -> str:
@@ -61,12 +65,13 @@ def _detail(request, lesson: Lesson, language: str) -> dict:
 class LessonListCreateApi(APIView):
     """The lessons you can read (`?lang=es|en`); POST creates a draft (teachers)."""
 
+    @extend_schema(parameters=[LANG], responses=LessonOutput(many=True), operation_id="v1_lessons_list")
     def get(self, request):
         language = _language(request)
         return Response([lesson_summary(lesson, language, user=request.user)
                          for lesson in selectors.readable_lessons(request.user)])
 
-    @extend_schema(request=LessonInput)
+    @extend_schema(request=LessonInput, responses={201: LessonOutput})
     def post(self, request):
         data = _valid(LessonInput, request.data)
         lesson = services.create_lesson(author=request.user, **data)
@@ -76,24 +81,26 @@ class LessonListCreateApi(APIView):
 class LessonDetailApi(APIView):
     """One lesson with its HTML for you (`?lang=`); PATCH edits one language; DELETE removes your lesson."""
 
+    @extend_schema(parameters=[LANG], responses=LessonDetailOutput)
     def get(self, request, slug: str):
         lesson = selectors.lesson_for(request.user, slug)
         return Response(_detail(request, lesson, _language(request)))
 
-    @extend_schema(request=LessonEditInput)
+    @extend_schema(request=LessonEditInput, responses=LessonOutput)
     def patch(self, request, slug: str):
         lesson = selectors.lesson_for(request.user, slug)
         data = _valid(LessonEditInput, request.data)
         lesson = services.update_lesson(lesson=lesson, user=request.user, **data)
         return Response(lesson_summary(lesson, data["language"], user=request.user))
 
+    @extend_schema(responses={204: None})
     def delete(self, request, slug: str):
         services.delete_lesson(lesson=selectors.lesson_for(request.user, slug), user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class LessonPublishApi(APIView):
-    @extend_schema(request=PublishInput)
+    @extend_schema(request=PublishInput, responses=LessonOutput)
     def post(self, request, slug: str):
         lesson = selectors.lesson_for(request.user, slug)
         data = _valid(PublishInput, request.data)
@@ -102,12 +109,14 @@ class LessonPublishApi(APIView):
 
 
 class LessonUnpublishApi(APIView):
+    @extend_schema(request=None, responses=LessonOutput)
     def post(self, request, slug: str):
         lesson = services.unpublish_lesson(lesson=selectors.lesson_for(request.user, slug), user=request.user)
         return Response(lesson_summary(lesson, _language(request), user=request.user))
 
 
 class LessonCopyApi(APIView):
+    @extend_schema(request=None, responses={201: LessonOutput})
     def post(self, request, slug: str):
         copy = services.copy_lesson(lesson=selectors.lesson_for(request.user, slug), user=request.user)
         return Response(lesson_summary(copy, _language(request), user=request.user), status=status.HTTP_201_CREATED)
@@ -116,9 +125,9 @@ class LessonCopyApi(APIView):
 class LessonPreviewApi(APIView):
     """A text rendered as its readers would see it, and its problems; nothing is stored."""
 
-    @extend_schema(request=PreviewInput)
+    @extend_schema(request=LessonPreviewInput, responses=PreviewOutput)
     def post(self, request):
-        data = _valid(PreviewInput, request.data)
+        data = _valid(LessonPreviewInput, request.data)
         lesson = selectors.lesson_for(request.user, data["lesson"]) if data.get("lesson") else None
         with translation.override(data["language"]):
             rendered = services.preview(user=request.user, body=data["body"], language=data["language"], lesson=lesson,
@@ -130,7 +139,7 @@ class LessonPreviewApi(APIView):
 class LessonQuizApi(APIView):
     """Grade your answers on the server: score, maximum and feedback per question."""
 
-    @extend_schema(request=QuizInput)
+    @extend_schema(request=QuizInput, responses=QuizOutput)
     def post(self, request, slug: str):
         lesson = selectors.lesson_for(request.user, slug)
         data = _valid(QuizInput, request.data)
@@ -147,6 +156,7 @@ class LessonQuizApi(APIView):
 class ExerciseDoneApi(APIView):
     """Tick a task the app cannot check (`manual` exercises)."""
 
+    @extend_schema(request=None, responses=ExercisesDoneOutput)
     def post(self, request, slug: str, exercise_id: str):
         lesson = selectors.lesson_for(request.user, slug)
         language = request.data.get("language") if isinstance(request.data, dict) else None
@@ -162,11 +172,15 @@ class LessonFilesApi(APIView):
 
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(responses=LessonFileOutput(many=True))
     def get(self, request, slug: str):
         lesson = selectors.lesson_for(request.user, slug)
         return Response([{"name": file.name, "width": file.image.width, "height": file.image.height}
                          for file in lesson.files.select_related("image").order_by("name")])
 
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary"}, "name": {"type": "string"}}}},
+        responses={201: LessonFileOutput})
     def post(self, request, slug: str):
         lesson = selectors.lesson_for(request.user, slug)
         file = services.add_file(lesson=lesson, user=request.user, upload=request.FILES.get("file"),
@@ -180,6 +194,7 @@ class WidgetDataApi(APIView):
 
     permission_classes = [InClass]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT, description="The widget's options as query parameters.")
     def get(self, request, class_id: int, name: str):
         given = {key: value for key, value in request.query_params.items() if key not in ("lang", "format")}
         widget, values, problems = widgets.resolve(name, given)
@@ -214,6 +229,7 @@ class ClassProgressApi(APIView):
     permission_classes = [ClassTeacher]
     renderer_classes = [renderers.JSONRenderer, renderers.BrowsableAPIRenderer, CSVRenderer]
 
+    @extend_schema(parameters=[LANG], responses=ProgressRowOutput(many=True))
     def get(self, request, class_id: int):
         rows = progress_rows(classroom=self.classroom, user=request.user, language=_language(request))
         response = Response(rows)
