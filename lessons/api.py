@@ -19,9 +19,22 @@ from eduai.class_scope import ClassTeacher, InClass
 from eduai.errors import AppError
 from lessons import selectors, services, widget_data, widgets
 from lessons.models import Lesson
-from lessons.serializers import (LANGUAGE_CHOICES, ExercisesDoneOutput, LessonDetailOutput, LessonEditInput,
-                                 LessonFileOutput, LessonInput, LessonOutput, LessonPreviewInput, PreviewOutput,
-                                 ProgressRowOutput, PublishInput, QuizInput, QuizOutput, lesson_summary)
+from lessons.serializers import (
+    LANGUAGE_CHOICES,
+    ExercisesDoneOutput,
+    LessonDetailOutput,
+    LessonEditInput,
+    LessonFileOutput,
+    LessonInput,
+    LessonOutput,
+    LessonPreviewInput,
+    PreviewOutput,
+    ProgressRowOutput,
+    PublishInput,
+    QuizInput,
+    QuizOutput,
+    lesson_summary,
+)
 
 LANG = OpenApiParameter("lang", str, enum=LANGUAGE_CHOICES, description="es or en (default: the request's language)")
 
@@ -231,23 +244,8 @@ class ClassProgressApi(APIView):
 
     @extend_schema(parameters=[LANG], responses=ProgressRowOutput(many=True))
     def get(self, request, class_id: int):
-        rows = progress_rows(classroom=self.classroom, user=request.user, language=_language(request))
+        rows = selectors.progress_table(classroom=self.classroom, user=request.user, language=_language(request))
         response = Response(rows)
         if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format == "csv":
             response["Content-Disposition"] = f'attachment; filename="progress-class-{self.classroom.pk}.csv"'
         return response
-
-
-def progress_rows(*, classroom, user, language: str) -> list[dict]:
-    """The class's progress table, with each lesson's number of exercises."""
-    from lessons.rendering import parse_lesson
-
-    lessons = [lesson for lesson in selectors.readable_lessons(user)
-               if lesson.status == Lesson.Status.PUBLISHED
-               and (lesson.builtin or lesson.classes.filter(pk=classroom.pk).exists())]
-    totals = {lesson.slug: len(parse_lesson(lesson.text_in(language)[2]).exercises) for lesson in lessons}
-    rows = selectors.class_progress(classroom=classroom, lessons=lessons)
-    for row in rows:
-        row["exercises"] = totals[row["lesson"]]
-        row["read_at"] = row["read_at"].isoformat() if row["read_at"] else None
-    return rows

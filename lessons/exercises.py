@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lessons.directives import Directive, Problem
-from lessons.options import Choice, Flag, Number, Option, parse_options
+from lessons.options import Choice, Number, Option, parse_options
 
 ON = Choice(("on", "off"), "")
 
@@ -121,5 +121,3 @@ def run_matches(config: dict, options: dict) -> bool:
         wanted.append(run.quantize)
     return all(wanted)
 
-
-__all__ = ["KINDS", "Exercise", "parse", "is_done", "run_matches", "Flag"]

@@ -71,3 +71,18 @@ def class_progress(*, classroom, lessons) -> list[dict]:
                          "best_score": tries.get("best"), "max_score": tries.get("top"),
                          "attempts": tries.get("count", 0)})
     return rows
+
+
+def progress_table(*, classroom, user, language: str) -> list[dict]:
+    """The class's progress table, with each lesson's number of exercises."""
+    from lessons.rendering import parse_lesson
+
+    lessons = [lesson for lesson in readable_lessons(user)
+               if lesson.status == Lesson.Status.PUBLISHED
+               and (lesson.builtin or lesson.classes.filter(pk=classroom.pk).exists())]
+    totals = {lesson.slug: len(parse_lesson(lesson.text_in(language)[2]).exercises) for lesson in lessons}
+    rows = class_progress(classroom=classroom, lessons=lessons)
+    for row in rows:
+        row["exercises"] = totals[row["lesson"]]
+        row["read_at"] = row["read_at"].isoformat() if row["read_at"] else None
+    return rows

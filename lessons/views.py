@@ -17,9 +17,9 @@ from django.views.generic import TemplateView
 from eduai import classes, policies
 from eduai.class_scope import ClassTeacherPage
 from eduai.errors import AppError
-from lessons import api, selectors, services, widget_data, widgets
+from lessons import selectors, services, widget_data, widgets
 from lessons.exercises import KINDS as EXERCISE_KINDS
-from lessons.models import LANGUAGES, Lesson
+from lessons.models import LANGUAGES
 from lessons.quiz import GENERATED_KINDS, WRITTEN_KINDS
 from lessons.serializers import lesson_summary
 from lessons.syllabus import TOPIC_CHOICES, TOPICS
@@ -203,7 +203,7 @@ class ClassProgressPage(ClassTeacherPage, TemplateView):
     template_name = "lessons/progress.html"
 
     def get_context_data(self, **kwargs):
-        rows = api.progress_rows(classroom=self.classroom, user=self.request.user, language=_language())
+        rows = selectors.progress_table(classroom=self.classroom, user=self.request.user, language=_language())
         lessons = list(dict.fromkeys(row["lesson"] for row in rows))
         students = list(dict.fromkeys(row["student"] for row in rows))
         table = {(row["student"], row["lesson"]): row for row in rows}

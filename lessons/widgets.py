@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lessons.options import Choice, Flag, NameOrId, Number, Option, parse_options
+from lessons.options import Flag, NameOrId, Number, Option, parse_options
 
 FRAME_TEMPLATE = "lessons/_widget.html"
 
@@ -68,5 +68,3 @@ def choices_help() -> list[dict]:
              "options": {key: option.default for key, option in widget.options.items()}}
             for widget in REGISTRY.values()]
 
-
-__all__ = ["REGISTRY", "Widget", "resolve", "Choice", "choices_help"]

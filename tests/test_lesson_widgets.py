@@ -363,10 +363,10 @@ def test_the_widget_api_answers_a_member_and_hides_the_class_from_others(classro
 @pytest.mark.browser
 def test_every_widget_draws_in_a_lesson_in_spanish_and_english(live_server, transactional_db, active_model, classroom,
                                                                 student, teacher, artifacts_dir, browser_page):
+    import skimage.data
+
     from lessons.models import Lesson
     from tests.conftest import session_for
-
-    import skimage.data
 
     chelsea = io.BytesIO()
     Image.fromarray(skimage.data.chelsea()).save(chelsea, format="JPEG", quality=90)
