@@ -20,7 +20,7 @@ from lessons.syllabus import TOPICS
 LANGUAGE_CODES = [code for code, _name in LANGUAGES]
 MAX_TITLE_CHARS = 200
 MAX_FILES_PER_LESSON = 50
-FILE_NAME = re.compile(r"^[\w.-]{1,100}$")
+FILE_NAME = re.compile(r"^[\w-][\w.-]{0,99}$")  # no leading dot: no "..", no hidden names
 
 
 def _forbidden() -> AppError:

@@ -87,8 +87,13 @@ def test_students_cannot_author_publish_or_see_drafts(draft, student, classroom)
     assert slug not in [row["slug"] for row in client.get("/api/v1/lessons/").json()]
     assert client.post(f"/api/v1/lessons/{slug}/publish/", {"classes": [classroom.pk]}, format="json").status_code == 404
     assert client.patch(f"/api/v1/lessons/{slug}/", {"language": "es", "body": "y"}, format="json").status_code == 404
-    assert client.get(f"/lessons/{slug}/").status_code == 404 if False else True
-    assert client_for(student).get("/lessons/new/").status_code in (403, 302)
+    pages = APIClient()
+    pages.force_login(student)
+    assert pages.get(f"/lessons/{slug}/").status_code == 404
+    assert pages.get("/lessons/new/").status_code == 403
+    assert pages.get(f"/lessons/{slug}/edit/").status_code == 403  # students write no lessons, whatever the slug
+    assert pages.post(f"/lessons/{slug}/publish/", {"classes": [classroom.pk]}).status_code == 404
+    assert Lesson.objects.get(slug=slug).status == "draft"
 
 
 def test_a_teacher_cannot_publish_into_a_class_they_do_not_teach(draft, make_user, classroom, join):
@@ -263,6 +268,10 @@ def test_lesson_files_are_validated_like_every_upload(draft, teacher, media_root
 
     client = client_for(teacher)
     slug = draft.json()["slug"]
+    for name in ("..", ".hidden", "a/b.jpg", "x" * 101):
+        refused = client.post(f"/api/v1/lessons/{slug}/files/", {
+            "file": SimpleUploadedFile("x.jpg", cat_photos[0].read_bytes()), "name": name}, format="multipart")
+        assert refused.status_code == 400 and refused.json()["field"] == "name", name
     bad = client.post(f"/api/v1/lessons/{slug}/files/", {"file": SimpleUploadedFile("x.jpg", b"not an image")},
                       format="multipart")
     assert bad.status_code in (400, 415) and not any(media_root.rglob("*.*"))
