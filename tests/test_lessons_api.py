@@ -401,3 +401,28 @@ def test_which_photo_did_your_model_get_wrong_is_made_from_the_class_and_kept_un
     again = client.post(f"/api/v1/lessons/{slug}/quiz/", {"language": "es", "answers": {"q2": 100 * accuracy + 2}},
                         format="json").json()
     assert again["max_score"] == 2.0 and [item["correct"] for item in again["questions"]] == [False, False]
+
+
+GARBAGE = [[], "texto", 7, None, {"language": ["es"]}, {"language": "es", "answers": [1, 2]},
+           {"language": "es", "answers": {"q1": {"a": 1}, "q2": [[]]}}, {"classes": ["uno"]}, {"classes": [True]},
+           {"title": {"x": 1}, "topic": [], "language": 5, "body": ["a"]}, {"body": "\x00"}]
+
+
+@pytest.mark.parametrize("payload", GARBAGE)
+def test_no_input_makes_the_lessons_api_fail(draft, teacher, classroom, payload):
+    client = client_for(teacher)
+    slug = draft.json()["slug"]
+    for method, url in [("post", "/api/v1/lessons/"), ("patch", f"/api/v1/lessons/{slug}/"),
+                        ("post", f"/api/v1/lessons/{slug}/publish/"), ("post", f"/api/v1/lessons/{slug}/quiz/"),
+                        ("post", "/api/v1/lessons/preview/"), ("post", f"/api/v1/lessons/{slug}/exercises/e1/done/"),
+                        ("post", f"/api/v1/lessons/{slug}/exercises/%3Cscript%3E/done/")]:
+        response = getattr(client, method)(url, payload, format="json")
+        assert response.status_code < 500, (method, url, response.status_code)
+        if response.status_code >= 400:
+            assert response.json()["detail"], (method, url)
+    for query in ("?run=-1", "?run=latest&run=7", "?run=%00", "?mistakes=1e9", "?colour=red"):
+        response = client.get(f"/api/v1/classes/{classroom.pk}/widgets/curves/{query}")
+        assert 400 <= response.status_code < 500, (query, response.status_code)
+    assert client.get(f"/api/v1/classes/{classroom.pk}/widgets/nope/").status_code == 404
+    assert client.get(f"/api/v1/lessons/{slug}/?lang=%00").status_code == 400
+    assert Lesson.objects.count() == 1
