@@ -74,7 +74,7 @@ def test_student_reads_a_chapter_uses_its_analyze_widget_and_takes_its_quiz(
 
 
 def test_teacher_previews_a_lesson_with_a_bad_widget_and_sees_the_problem(
-    live_server, transactional_db, teacher, classroom, browser_page
+    live_server, transactional_db, teacher, classroom, course, artifacts_dir, browser_page
 ):
     page = browser_page
     page.context.add_cookies([{"name": "sessionid", "value": session_for(teacher), "url": live_server.url}])
@@ -83,6 +83,12 @@ def test_teacher_previews_a_lesson_with_a_bad_widget_and_sees_the_problem(
     page.wait_for_selector("#preview-problems.alert-warning")
     assert "nope" in page.text_content("#preview-problems")
     assert page.locator("#preview strong").inner_text() == "clase"
+    page.screenshot(path=str(artifacts_dir / "desktop-es-lesson-editor.png"), full_page=True)
     page.fill("#id_body", "<img src=x onerror=\"document.title='hacked'\"> Hola.")
     page.wait_for_selector("#preview-problems.alert-success")
     assert page.title() != "hacked" and page.locator("#preview img").count() == 0
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/lessons/")
+    assert page.locator("#course tr[data-lesson]").count() == 11
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts_dir / "phone-es-lessons.png"), full_page=True)
