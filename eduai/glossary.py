@@ -367,7 +367,9 @@ ENGLISH_WORDS: tuple[tuple[str, str], ...] = (
 _SUFFIX = r"(?:s|es|ed|d|led|ling|ing|ped|ping)?"
 _PLACEHOLDER = re.compile(r"%\(\w+\)[-+ #0]*[\d.]*[sdfr]|%[sdf]|\{\w*\}")
 _CODE = re.compile(r"`[^`]*`|<code>.*?</code>|\b(?:make|celery|manage\.py)(?: +[-\w.:/]+)+"
-                   r"|\S+\.(?:py|zip|onnx|json|csv)\b")
+                   r"|[^\s`]+\.(?:py|zip|onnx|json|csv)\b")  # a file name, never swallowing a code span's backtick
+# where a Markdown link points and bare addresses: read by the browser, not by the reader
+_ADDRESS = re.compile(r"(?<=\])\([^()\s]*\)|\bhttps?://\S+")
 _LITERAL = re.compile(r"«[a-z_]+»")  # a value written in a file or typed as is, such as «neither»
 _STOPWORDS = {
     "es": {"el", "la", "los", "las", "que", "del", "una", "con", "por", "para", "es", "se", "y", "no", "lo"},
@@ -406,6 +408,7 @@ def sort_key(term: Term) -> str:
 def plain(text: str) -> str:
     """Text as a reader sees it: without placeholders, HTML tags, code or commands."""
     text = _PLACEHOLDER.sub(" ", text)
+    text = _ADDRESS.sub(" ", text)
     text = _CODE.sub(" ", text)
     return re.sub(r"<[^>]+>", " ", text)
 

@@ -174,3 +174,14 @@ def test_explain_links_the_popover_to_the_glossary_anchor():
     with translation.override("en"):
         html = Template('{% load glossary %}{% explain "accuracy" %}').render(Context())
     assert 'data-term="accuracy"' in html and "/glossary/#accuracy" in html and 'data-bs-title="accuracy"' in html
+
+
+def test_where_a_link_points_is_not_read_as_words():
+    assert markdown_problems("Mira el [conjunto de prueba](/glossary/#test-split) de la clase y sus etiquetas.") == []
+    assert markdown_problems("Abre [la página](/lessons/labeling/) y mira las etiquetas de la clase.") == []
+    assert markdown_problems("Lo viste en el capítulo 2 (/lessons/labeling/) con la clase y sus etiquetas.") != []
+
+
+def test_a_code_span_right_after_a_bracket_stays_code():
+    assert markdown_problems("Léelo en(`labeling/selectors.py`) y en `dataset` de la clase, con sus etiquetas.") == []
+    assert markdown_problems("Léelo en el dataset de la clase, con sus etiquetas y su profesorado.") != []
