@@ -180,7 +180,7 @@ def gallery(*, classroom, user, filter_name: str, version_id: int | None) -> Que
     if filter_name == "mine":
         return images.filter(pk__in=Label.objects.filter(classroom=classroom, user=user).values("image_id"))
     if filter_name == "unusual":
-        shown = _model_answers_shown(classroom, user, list(image_ids(classroom)))
+        shown = model_answers_shown(classroom, user, list(image_ids(classroom)))
         return images.filter(pk__in=[i for i, answer in _answers(version_id, shown).items() if answer == "neither"])
     states = states_for(classroom=classroom, user=user)
     if filter_name in ("cat", "dog", "neither"):
@@ -193,7 +193,7 @@ def gallery(*, classroom, user, filter_name: str, version_id: int | None) -> Que
     return images.filter(pk__in=ids)
 
 
-def _model_answers_shown(classroom, user, ids: list[int]) -> list[int]:
+def model_answers_shown(classroom, user, ids: list[int]) -> list[int]:
     """The pictures whose model answer `user` may see now: all of them for teachers and when the class
     shows the model's answer before answering; otherwise those they answered or that are settled."""
     if policies.can_teach(user, classroom) or \

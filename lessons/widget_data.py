@@ -193,7 +193,7 @@ def cam(*, classroom, user, options: dict) -> dict:
 
 def _answers_shown(classroom, user, image_ids: list[int]) -> list[int]:
     """The pictures whose model answer `user` may see (policies.votes_visible): labelers answer blind."""
-    return selectors._model_answers_shown(classroom, user, image_ids)  # noqa: SLF001 - the labeling rule, not a copy
+    return selectors.model_answers_shown(classroom, user, image_ids)  # the labeling rule, not a copy
 
 
 def _no_mistake_message(classroom) -> str:

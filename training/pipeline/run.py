@@ -209,7 +209,8 @@ def _optimized_artifacts(config, model, folder: Path, train_images, train_data, 
     pruning = None
     if config.prune_sparsity:
         if config.family == "lite0_transfer":
-            # frozen layers would be zeroed with no chance to recover: let every weight adapt (BatchNorm stays frozen)
+            # frozen layers would be zeroed with no chance to recover: every block and the head convolution train
+            # again (BatchNorm stays frozen; so does the stem, whose pruned weights therefore do not recover)
             lite0.set_trainable_top(model, 1.0)
         steps = int(train_data.cardinality()) * config.prune_epochs
         # masks are updated every 10 steps on real datasets, more often on tiny ones so the schedule fits
