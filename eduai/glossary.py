@@ -367,7 +367,7 @@ ENGLISH_WORDS: tuple[tuple[str, str], ...] = (
 _SUFFIX = r"(?:s|es|ed|d|led|ling|ing|ped|ping)?"
 _PLACEHOLDER = re.compile(r"%\(\w+\)[-+ #0]*[\d.]*[sdfr]|%[sdf]|\{\w*\}")
 _CODE = re.compile(r"`[^`]*`|<code>.*?</code>|\b(?:make|celery|manage\.py)(?: +[-\w.:/]+)+"
-                   r"|[^\s`]+\.(?:py|zip|onnx|json|csv)\b")  # a file name, never swallowing a code span's backtick
+                   r"|[^\s`]+\.(?:py|zip|onnx|json|csv|md|ipynb|ya?ml)\b")  # a file name, never swallowing a code span's backtick
 # where a Markdown link points and bare addresses: read by the browser, not by the reader
 _ADDRESS = re.compile(r"(?<=\])\([^()\s]*\)|\bhttps?://\S+")
 _LITERAL = re.compile(r"«[a-z_]+»")  # a value written in a file or typed as is, such as «neither»
