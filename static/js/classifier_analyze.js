@@ -1,15 +1,10 @@
 // Analyze page: send the chosen photo to the API and show the answer, details on demand.
 import { apiFetch } from "./lib/api.js";
 import { $, el, format, readJson } from "./lib/dom.js";
-import { language, localDateTime, milliseconds, number, percent } from "./lib/format.js";
+import { localDateTime, localized, logits, milliseconds, percent } from "./lib/format.js";
 
 const root = $("analyzer");
 const strings = readJson("i18n-strings") || {};
-
-// Tags and explanations come in both languages; show the page's.
-function localized(item) {
-  return language() === "en" ? item.label_en : item.label_es;
-}
 
 function showError(message) {
   $("error").textContent = message;
@@ -100,11 +95,6 @@ function addRecent(analysis) {
 }
 
 let shown = null; // the analysis on screen
-
-// Logits with their sign: "+0,43" (es) / "+0.43" (en).
-function logits(value) {
-  return `${value > 0 ? "+" : ""}${number(value, 2)}`;
-}
 
 // The heatmap on the chosen scale: the same for every photo (fixed, in logits per cell) or this photo's own.
 // Analyses stored before the evidence was kept have only the per-photo map: no switch then.

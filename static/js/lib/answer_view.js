@@ -1,19 +1,13 @@
 // The analyzer's answer for one picture, as the analyze and cam widgets show it: the answer in words, the
 // cat/dog probability bars, the unusual score against its threshold, and the heatmap over the picture.
 import { el, format } from "./dom.js";
-import { language, number, percent } from "./format.js";
+import { localized, logits, percent } from "./format.js";
 import { note } from "./widget_parts.js";
 
 const BAR_COLOURS = { cat: "bg-warning", dog: "bg-info" };
 
 /** "gato", "perro", "inusual" (the answer) in the page's language. */
 export const answerName = (answer, strings) => (answer === "unusual" ? strings.answer_unusual : strings[`label_${answer}`]);
-
-// Tags and explanations come in both languages; show the page's.
-const localized = (item) => (language() === "en" ? item.label_en : item.label_es);
-
-// Logits with their sign: "+0,43" (es) / "+0.43" (en).
-const logits = (value) => `${value > 0 ? "+" : ""}${number(value, 2)}`;
 
 function bar(name, value, strings) {
   const fill = el("div", { className: `progress-bar ${BAR_COLOURS[name]}`, attrs: { style: `width: ${(value * 100).toFixed(1)}%` } });

@@ -19,6 +19,12 @@ export function number(value, digits = 2) {
   return numberFormat({ maximumFractionDigits: digits }).format(value);
 }
 
+/** Logits with their sign: 0.43 -> "+0,43" (es) / "+0.43" (en). */
+export const logits = (value) => `${value > 0 ? "+" : ""}${number(value, 2)}`;
+
+/** The page's language's name of something the API names in both (tags, what a heatmap explains). */
+export const localized = (item) => (language() === "en" ? item.label_en : item.label_es);
+
 /** A duration in milliseconds, one decimal; with a template such as "%(value)s ms", the unit too. */
 export function milliseconds(value, template = null) {
   const text = number(value, 1);
