@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from eduai import policies
 from eduai.errors import not_found
@@ -56,9 +56,13 @@ def class_progress(*, classroom, lessons) -> list[dict]:
     lessons = list(lessons)
     progress = {(row.user_id, row.lesson_id): row for row in
                 Progress.objects.filter(classroom=classroom, lesson__in=lessons)}
-    attempts = {(row["user_id"], row["lesson_id"]): row for row in
-                QuizAttempt.objects.filter(classroom=classroom, lesson__in=lessons)
-                .values("user_id", "lesson_id").annotate(best=Max("score"), count=Count("id"), top=Max("max_score"))}
+    attempts = {}  # (user, lesson) -> the best attempt's score and maximum (as scores_of says), and how many
+    for row in (QuizAttempt.objects.filter(classroom=classroom, lesson__in=lessons)
+                .order_by("user_id", "lesson_id", "-score", "-created_at").values("user_id", "lesson_id", "score",
+                                                                                   "max_score")):
+        tally = attempts.setdefault((row["user_id"], row["lesson_id"]),
+                                    {"best": row["score"], "top": row["max_score"], "count": 0})
+        tally["count"] += 1
     rows = []
     for membership in students:
         for lesson in lessons:
