@@ -10,6 +10,7 @@ from collections.abc import Callable
 import nh3
 from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from lessons.directives import Problem
 
@@ -76,9 +77,7 @@ def render_inline(text: str) -> str:
     return sanitise(_md.renderInline(text))
 
 
-def _missing_image_note(image_token, problem: str):
-    from markdown_it.token import Token
-
+def _missing_image_note(image_token, problem: str) -> Token:
     note = Token("html_inline", "", 0)
     alt = nh3.clean_text(image_token.content or "")
     note.content = f'<span class="{MISSING_IMAGE_CLASS}">[{alt}: {nh3.clean_text(problem)}]</span>'

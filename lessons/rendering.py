@@ -122,7 +122,7 @@ def render_lesson(text: str, reader: Reader) -> RenderedLesson:
         elif isinstance(block, WidgetUse):
             parts.append(_render_widget(block, reader))
         elif isinstance(block, exercises.Exercise):
-            parts.append(_render_exercise(block, reader))
+            parts.append(_render_exercise(block, reader, problems))
         elif isinstance(block, quiz.Question):
             question = reader.generated.get(block.id) if block.generated else block
             if question is None:
@@ -169,10 +169,11 @@ def _render_widget(use: WidgetUse, reader: Reader) -> str:
     })
 
 
-def _render_exercise(exercise: exercises.Exercise, reader: Reader) -> str:
+def _render_exercise(exercise: exercises.Exercise, reader: Reader, problems: list[Problem]) -> str:
     return render_to_string("lessons/_exercise.html", {
-        "exercise": exercise, "text": mark_safe(markdown.render(exercise.text, resolve_image=lambda src: (
-            None, markdown.image_problem("scheme")))),
+        "exercise": exercise, "text": mark_safe(markdown.render(
+            exercise.text, resolve_image=lambda src: _resolve_image(src, reader),
+            first_line=exercise.line, problems=problems)),
         "done": exercise.id in reader.done, "preview": reader.preview,
     })
 
