@@ -85,8 +85,10 @@ def progress_table(*, classroom, user, language: str) -> list[dict]:
                if lesson.status == Lesson.Status.PUBLISHED
                and (lesson.builtin or lesson.classes.filter(pk=classroom.pk).exists())]
     totals = {lesson.slug: len(parse_lesson(lesson.text_in(language)[2]).exercises) for lesson in lessons}
+    titles = {lesson.slug: lesson.text_in(language)[1] for lesson in lessons}
     rows = class_progress(classroom=classroom, lessons=lessons)
     for row in rows:
+        row["title"] = titles[row["lesson"]]
         row["exercises"] = totals[row["lesson"]]
         row["read_at"] = row["read_at"].isoformat() if row["read_at"] else None
     return rows

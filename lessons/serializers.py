@@ -102,6 +102,7 @@ class LessonFileOutput(serializers.Serializer):
 class ProgressRowOutput(serializers.Serializer):
     student = serializers.CharField()
     lesson = serializers.SlugField()
+    title = serializers.CharField(help_text="the lesson's title in the language asked for")
     read = serializers.BooleanField()
     read_at = serializers.DateTimeField(allow_null=True)
     exercises_done = serializers.IntegerField()

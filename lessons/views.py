@@ -204,8 +204,8 @@ class ClassProgressPage(ClassTeacherPage, TemplateView):
 
     def get_context_data(self, **kwargs):
         rows = selectors.progress_table(classroom=self.classroom, user=self.request.user, language=_language())
-        lessons = list(dict.fromkeys(row["lesson"] for row in rows))
+        lessons = list(dict.fromkeys((row["lesson"], row["title"]) for row in rows))
         students = list(dict.fromkeys(row["student"] for row in rows))
         table = {(row["student"], row["lesson"]): row for row in rows}
         return {**super().get_context_data(**kwargs), "lessons": lessons,
-                "table": [(student, [table[(student, lesson)] for lesson in lessons]) for student in students]}
+                "table": [(student, [table[(student, slug)] for slug, _title in lessons]) for student in students]}

@@ -235,7 +235,9 @@ def test_teachers_see_their_class_progress_as_json_and_csv(draft, teacher, class
     assert reader.get(f"/api/v1/classes/{classroom.pk}/progress/").status_code == 403
     page = APIClient()
     page.force_login(teacher)
-    assert page.get(f"/classes/{classroom.pk}/progress/").status_code == 200
+    progress_page = page.get(f"/classes/{classroom.pk}/progress/")
+    assert progress_page.status_code == 200 and ">Etiquetas</a>" in progress_page.content.decode()
+    assert row["title"] == "Etiquetas"
 
 
 def test_copying_a_lesson_gives_the_teacher_an_editable_draft(db, teacher, classroom):
