@@ -31,7 +31,7 @@ def _invalid(field: str, message) -> AppError:
     return AppError("invalid", message, field=field, errors={field: [str(message)]})
 
 
-def _checked_text(*, title, topic, language, body) -> dict:
+def _checked_text(*, title, topic, language, body) -> None:
     errors = {}
     if language not in LANGUAGE_CODES:
         errors["language"] = _("Choose es or en.")
@@ -44,7 +44,6 @@ def _checked_text(*, title, topic, language, body) -> dict:
     if errors:
         field = next(iter(errors))
         raise AppError("invalid", errors[field], field=field, errors={key: [value] for key, value in errors.items()})
-    return {}
 
 
 def _unique_slug(title: str) -> str:
