@@ -18,8 +18,7 @@ from lessons.options import Number, parse_options
 WRITTEN_KINDS = ("choice", "truefalse", "number", "text")
 GENERATED_KINDS = ("model-mistake", "test-accuracy", "labeled-count")
 _CHOICE_LINE = re.compile(r"^\s*[-*]\s*\[( |x|X)\]\s*(.*?)\s*$")
-_FEEDBACK_SEPARATOR = " :: "
-_COMMON = {"right": None, "wrong": None}
+_FEEDBACK_SEPARATOR = "::"  # "- [x] option :: feedback"
 
 
 @dataclass
@@ -97,7 +96,7 @@ def parse(directive: Directive, number: int) -> tuple[Question | None, list[Prob
         for row in body:
             match = _CHOICE_LINE.match(row)
             if match:
-                text, _separator, feedback = match.group(2).partition(_FEEDBACK_SEPARATOR.strip())
+                text, _separator, feedback = match.group(2).partition(_FEEDBACK_SEPARATOR)
                 question.choices.append(ChoiceOption(text.strip(), match.group(1) != " ", feedback.strip()))
         question.text = "\n".join(text_lines).strip()
         if len(question.choices) < 2:
