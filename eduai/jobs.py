@@ -56,6 +56,8 @@ KINDS = {
     Job.Kind.AUGMENTATION_PREVIEW: JobKind("training.jobs.run_augmentation_preview", {
         "augment": gettext_lazy("augmenting the picture")}),
     Job.Kind.SCORING: JobKind("labeling.jobs.run_scoring", {"score": gettext_lazy("scoring the pictures")}),
+    Job.Kind.SANITY_CHECK: JobKind("inside.services.run_sanity_check", {
+        "randomise": gettext_lazy("randomising the top layers")}),
 }
 ERROR_MESSAGES = {
     WORKER_LOST: gettext_lazy("The background process stopped before finishing (it was shut down or crashed). "

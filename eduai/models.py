@@ -77,6 +77,7 @@ class Job(models.Model):
         LEARNING_CURVE = "learning_curve", _("learning-curve simulation")
         AUGMENTATION_PREVIEW = "augmentation_preview", _("augmentation preview")
         SCORING = "scoring", _("scoring pictures")
+        SANITY_CHECK = "sanity_check", _("heatmap sanity check")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")

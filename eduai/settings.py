@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "classifier",
     "labeling",
     "lessons",
+    "inside",
     "training",
 ]
 

@@ -7,6 +7,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from classifier.urls import api_urlpatterns as classifier_api
 from eduai import api as classes_api
 from eduai import views as classes_views
+from inside import urls as inside_urls
 from labeling import urls as labeling_urls
 from lessons import urls as lessons_urls
 from ml_models import urls as models_urls
@@ -38,6 +39,7 @@ api_v1 = [
     *training_urls.api_urlpatterns,
     *models_urls.api_urlpatterns,
     *lessons_urls.api_urlpatterns,
+    *inside_urls.api_urlpatterns,
 ]
 
 classes_pages = ([
@@ -56,6 +58,7 @@ urlpatterns = [
     path("classes/<int:class_id>/models/", include("ml_models.urls")),
     path("classes/<int:class_id>/", include((lessons_urls.class_urlpatterns, "lessons_class"))),
     path("lessons/", include("lessons.urls")),
+    path("inside/", include("inside.urls")),
     path("labeling/", classes_views.current_class_section, {"section": "labeling"}, name="labeling-current"),
     path("training/", classes_views.current_class_section, {"section": "training"}, name="training-current"),
     path("training/augmentation/", training_views.augmentation_page, name="augmentation"),

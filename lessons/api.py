@@ -6,6 +6,7 @@ import csv
 import io
 
 from django.utils import translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,7 +18,7 @@ from rest_framework.views import APIView
 from eduai import classes
 from eduai.class_scope import ClassTeacher, InClass
 from eduai.errors import AppError
-from lessons import selectors, services, widget_data, widgets
+from lessons import selectors, services, widgets
 from lessons.models import Lesson
 from lessons.serializers import (
     LANGUAGE_CHOICES,
@@ -216,7 +217,7 @@ class WidgetDataApi(APIView):
                            status.HTTP_404_NOT_FOUND)
         if problems:
             raise AppError("invalid", problems[0], field="options", errors={"options": problems})
-        function = getattr(widget_data, widget.data_function)
+        function = import_string(widget.data_function)
         return Response(function(classroom=self.classroom, user=request.user, options=values))
 
 

@@ -35,6 +35,7 @@ KINDS: dict[str, Kind] = {
     "augmentation-preview": Kind(gettext_lazy("Make an augmentation preview")),
     "training-run": Kind(gettext_lazy("A training run of your class"), _training_options()),
     "learning-curve": Kind(gettext_lazy("A learning-curve simulation of your class")),
+    "occlusion": Kind(gettext_lazy("Hide part of your photo until the answer changes")),
     "manual": Kind(gettext_lazy("Task"), checked=False),
 }
 
@@ -78,6 +79,10 @@ def is_done(exercise: Exercise, *, user, classroom) -> bool:
     options = exercise.options
     if exercise.kind == "analyze":
         return Analysis.objects.filter(user=user).count() >= options["count"]
+    if exercise.kind == "occlusion":
+        from inside.models import OcclusionFlip
+
+        return OcclusionFlip.objects.filter(analysis__user=user).exists()
     if exercise.kind == "manual" or classroom is None:
         return False
     if exercise.kind == "label":

@@ -1,6 +1,7 @@
 """Options of a directive (`key: value` lines), each with its type and limits, checked in one place."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -66,7 +67,19 @@ class NameOrId:
         raise OptionError(_("use %(names)s or an id") % {"names": ", ".join(self.names)})
 
 
-Option = Choice | Number | Flag | NameOrId
+@dataclass(frozen=True)
+class Name:
+    """A name the author picks from the data (a layer of the model); unknown names show up when it draws."""
+
+    default: str
+
+    def parse(self, text: str) -> str:
+        if re.fullmatch(r"[A-Za-z][A-Za-z0-9_.]{0,63}", text):
+            return text
+        raise OptionError(_("use a name of letters, digits, “_” and “.”"))
+
+
+Option = Choice | Number | Flag | NameOrId | Name
 
 
 def parse_options(spec: dict[str, Option], given: dict[str, str]) -> tuple[dict, list[str]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from inside.widget_strings import STRINGS as INSIDE_STRINGS
 from labeling.views import KAPPA_WORDS, STATUS_NAMES
 from ml_models.views import ARTIFACT_NAMES
 from training.views import CURVE_VERDICTS, FAMILY_NAMES
@@ -176,3 +177,5 @@ STRINGS: dict[str, dict] = {
         "page_link": _("Open the learning curve page"),
     },
 }
+
+STRINGS.update(INSIDE_STRINGS)

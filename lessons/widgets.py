@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lessons.options import Flag, NameOrId, Number, Option, parse_options
+from lessons.options import Flag, Name, NameOrId, Number, Option, parse_options
 
 FRAME_TEMPLATE = "lessons/_widget.html"
 
@@ -23,6 +23,7 @@ class Widget:
     title: Promise
     options: dict[str, Option]
     has_data: bool = True  # False: the module calls the app's own API (analyze a photo)
+    data: str = ""  # dotted path of the data function when it lives outside lessons.widget_data
 
     @property
     def module(self) -> str:
@@ -30,8 +31,12 @@ class Widget:
 
     @property
     def data_function(self) -> str:
-        return self.name.replace("-", "_")
+        """Dotted path of `function(*, classroom, user, options) -> dict`."""
+        return self.data or f"lessons.widget_data.{self.name.replace('-', '_')}"
 
+
+INSIDE_DATA = "inside.widget_data.analysis_context"
+INSIDE_ANALYSIS = NameOrId(("latest",), "latest")
 
 REGISTRY: dict[str, Widget] = {widget.name: widget for widget in [
     Widget("analyze", gettext_lazy("Analyze a photo"), {}, has_data=False),
@@ -49,6 +54,16 @@ REGISTRY: dict[str, Widget] = {widget.name: widget for widget in [
     Widget("confusion", gettext_lazy("Confusion matrix and mistakes"), {"mistakes": Number(0, 24, 8)}),
     Widget("artifacts", gettext_lazy("Artifact comparison"), {"version": NameOrId(("active",), "active")}),
     Widget("learning-curve", gettext_lazy("Learning curve"), {}),
+    # look inside the model that answered one of the reader's analyses in this class (inside/)
+    Widget("architecture", gettext_lazy("The network, layer by layer"), {"analysis": INSIDE_ANALYSIS},
+           data=INSIDE_DATA),
+    Widget("feature-maps", gettext_lazy("Feature maps of one layer"),
+           {"analysis": INSIDE_ANALYSIS, "layer": Name("auto")}, data=INSIDE_DATA),
+    Widget("filters", gettext_lazy("First-layer filters"), {"analysis": INSIDE_ANALYSIS}, data=INSIDE_DATA),
+    Widget("neuron", gettext_lazy("One neuron's arithmetic"), {"analysis": INSIDE_ANALYSIS}, data=INSIDE_DATA),
+    Widget("occlusion", gettext_lazy("Hide part of the photo"), {"analysis": INSIDE_ANALYSIS}, data=INSIDE_DATA),
+    Widget("sanity-check", gettext_lazy("Can this heatmap be trusted?"), {"analysis": INSIDE_ANALYSIS},
+           data=INSIDE_DATA),
 ]}
 
 

@@ -88,19 +88,21 @@ def answer(outputs: Mapping[str, np.ndarray], signature: dict) -> Answer:
     tags, agree = tags_for(outputs[tag_rule["output"]], verdict=verdict.label, **tag_rule)
     cam = signature["cam"]
     probabilities = outputs[cam["classes_of"]]
-    groups = signature["decision"]["classes"]
-    if verdict.label == UNUSUAL and signature["class_names"] == IMAGENET_CLASSES:
-        top = int(np.argmax(probabilities))
-        towards, against = [top], np.delete(np.arange(len(probabilities)), top)
-        explained, against_label = class_label(top), OTHER_IMAGENET_CLASSES
-    else:
-        winner = verdict.label if verdict.label != UNUSUAL else (CAT if verdict.cat >= 0.5 else DOG)
-        loser = DOG if winner == CAT else CAT
-        towards, against = indices(groups[winner]), indices(groups[loser])
-        explained, against_label = name_label(winner), name_label(loser)
+    towards, against, explained, against_label = explained_classes(verdict, probabilities, signature)
     evidence = evidence_map(outputs[cam["output"]], probabilities, towards, against)
     return Answer(verdict=verdict, tags=tags, tags_agree=agree, evidence=evidence, explained=explained,
                   against=against_label)
+
+
+def explained_classes(verdict: Verdict, probabilities: np.ndarray, signature: dict) -> tuple:
+    """(class indices the map shows evidence for, against which, the labels of both) for this verdict."""
+    groups = signature["decision"]["classes"]
+    if verdict.label == UNUSUAL and signature["class_names"] == IMAGENET_CLASSES:
+        top = int(np.argmax(probabilities))
+        return [top], np.delete(np.arange(len(probabilities)), top), class_label(top), OTHER_IMAGENET_CLASSES
+    winner = verdict.label if verdict.label != UNUSUAL else (CAT if verdict.cat >= 0.5 else DOG)
+    loser = DOG if winner == CAT else CAT
+    return indices(groups[winner]), indices(groups[loser]), name_label(winner), name_label(loser)
 
 
 def rows(batch: Mapping[str, np.ndarray]) -> list[dict[str, np.ndarray]]:

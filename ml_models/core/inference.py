@@ -27,10 +27,11 @@ class OnnxModel:
     One session is shared by every thread of the process (ONNX Runtime's `run` is thread-safe).
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path | bytes):
         options = ort.SessionOptions()
         options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        source = path if isinstance(path, bytes) else str(path)  # bytes: a graph built in memory
+        self.session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         self.input_name = self.session.get_inputs()[0].name
         self.output_names = [output.name for output in self.session.get_outputs()]
 

@@ -8,12 +8,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ml_models.core import contract, imagenet
+from ml_models.core import contract, explain, imagenet
 from ml_models.core.artifacts import ONNX_FILE, ArtifactError, Manifest, sha256_of
 from ml_models.core.preprocess import to_model_input
 
 NAME = "lite0-imagenet"
-VERSION = 2  # 2: the model contract (class maps in the graph, signature schema 2); 1 had a separate CAM head
+# 3: with the explain graph and layer table (look-inside views); 2: the model contract (class maps in the
+# graph, signature schema 2); 1 had a separate CAM head
+VERSION = 3
 KIND = "imagenet_zero_shot"
 CUP_LIKE_CLASSES = {967, 968, 504, 925, 809, 438}  # espresso, cup, coffee mug, consomme, soup bowl, beaker
 # Measured by `make bench` (bench/analyze.py, docs/benchmarks.md): the threshold that maximises
@@ -84,6 +86,7 @@ def prepare(models_dir: Path, *, parity_images: np.ndarray | None = None, log=pr
         pass
 
     from ml_models.networks import lite0
+    from ml_models.networks.explain import export_explain
     from ml_models.networks.export import check_parity, export_onnx
     from ml_models.networks.serving import pretrained_serving_model
 
@@ -105,13 +108,16 @@ def prepare(models_dir: Path, *, parity_images: np.ndarray | None = None, log=pr
             f"top-1 agreement {parity.top1_agreement:.0%}")
         if not parity.passed:
             raise ArtifactError(f"ONNX export failed its parity check: {parity.as_dict()}")
+        explain_parity = export_explain(network, staging, family="lite0_imagenet", images=images)
+        log(f"explain graph: {explain_parity['layers']} layers, max relative difference to Keras "
+            f"{explain_parity['max_relative_diff']:.1e}")
         manifest = Manifest(
             name=NAME,
             version=VERSION,
             kind=KIND,
-            files={ONNX_FILE: sha256_of(staging / ONNX_FILE)},
+            files={name: sha256_of(staging / name) for name in (ONNX_FILE, *explain.FILES)},
             signature=signature(),
-            metrics={"port_check": port_check, "parity": parity.as_dict()},
+            metrics={"port_check": port_check, "parity": parity.as_dict(), "explain_parity": explain_parity},
         )
         manifest.write(staging)
         if folder.exists():

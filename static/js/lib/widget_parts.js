@@ -19,7 +19,7 @@ export const errorText = (error, strings) => error.detail || strings.error;
 /** The widget's data; null once an empty state or an error is shown instead. */
 export async function loadData(element, context) {
   try {
-    const data = await apiFetch(context.dataUrl);
+    const data = context.data || await apiFetch(context.dataUrl);
     if (data.empty) {
       showMessage(element, data.empty);
       return null;

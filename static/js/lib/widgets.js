@@ -20,6 +20,7 @@ export function mountWidgets(container, { strings = {} } = {}) {
       name,
       options: JSON.parse(frame.dataset.options || "{}"),
       dataUrl: frame.dataset.dataUrl || null,
+      data: frame.dataset.data ? JSON.parse(frame.dataset.data) : null, // a page that embeds the data (look inside)
       classId: frame.dataset.classId ? Number(frame.dataset.classId) : null,
       strings: widgetStrings[name] || {},
     };
