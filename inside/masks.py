@@ -13,7 +13,9 @@ from PIL import Image
 from eduai.errors import AppError
 from ml_models.core.contract import INPUT_SIZE
 
-MAX_MASK_BYTES = 4 * 1024 * 1024  # a 4000 x 3000 photo's mask compresses far below this
+# a painted 4000 x 3000 mask compresses to a few hundred kB; the JSON body itself stops at
+# DATA_UPLOAD_MAX_MEMORY_SIZE (2 MB, a 413 before it is read)
+MAX_MASK_BYTES = 1024 * 1024
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HIDDEN_FROM = 128  # grey level from which a pixel counts as painted (hidden)
 
@@ -32,7 +34,7 @@ def read_mask(text, *, photo_size: tuple[int, int]) -> np.ndarray:
         if not header.startswith("data:image/png;base64"):
             raise _invalid(_("The mask must be a PNG image."))
     if len(text) > MAX_MASK_BYTES * 4 // 3 + 4:
-        raise _invalid(_("The mask is too large: at most %(size)s MB.") % {"size": MAX_MASK_BYTES // (1024 * 1024)})
+        raise _invalid(_("The mask is too large: at most %(size)s MB as a PNG.") % {"size": MAX_MASK_BYTES // (1024 * 1024)})
     try:
         content = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):

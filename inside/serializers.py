@@ -23,7 +23,7 @@ class FillQuery(serializers.Serializer):
 
 
 class OcclusionInput(serializers.Serializer):
-    mask = serializers.CharField(max_length=8 * 1024 * 1024, trim_whitespace=False,
+    mask = serializers.CharField(trim_whitespace=False,
                                  help_text="base64 PNG (or a data: URL) of the photo's size or 224x224; white = hidden")
     fill = serializers.ChoiceField(FILLS, default="mean", help_text="what hidden pixels become")
 

@@ -43,7 +43,10 @@ def cascade(architecture: dict, max_steps: int = MAX_STEPS) -> list[list[str]]:
 
 
 def _layer_of(node_name: str, known: set[str]) -> str | None:
-    return next((segment for segment in node_name.split("/") if segment in known), None)
+    """The model's own layer a node was converted from: tf2onnx names it "model/layer/op"; a nested model's
+    layers ("model/efficientnet_lite0/logits/MatMul", the ImageNet branch) are not the model's own."""
+    segments = node_name.split("/")
+    return segments[1] if len(segments) > 2 and segments[1] in known else None
 
 
 def randomise(graph: onnx.ModelProto, layers: list[str], rng: np.random.Generator) -> list[str]:
