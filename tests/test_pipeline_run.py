@@ -57,6 +57,9 @@ def test_student_pipeline_trains_exports_and_serves_one_graph(halves_examples, n
     assert result.cross_validation["method"] == "student_cnn"  # the CNN itself, retrained on each fold
     assert len(result.cross_validation["epochs_per_fold"]) == 3
     assert result.curves["kept_epoch"] == len(result.history)  # smoke preset: no early stopping, last epoch kept
+    machine = result.time_machine  # the probes answered after every epoch: one entry per history row
+    assert [(e["epoch"], e["stage"]) for e in machine["epochs"]] == [(r["epoch"], r["stage"]) for r in result.history]
+    assert len(machine["probes"]) == 12 and [p["split"] for p in machine["probes"]] == ["train"] * 6 + ["validation"] * 6
     assert result.parity["passed"] and set(result.timings_s) == set(STAGES)
 
     folder = tmp_path / "out"
@@ -127,6 +130,9 @@ def test_transfer_pipeline_fine_tunes_lite0(tmp_path):
     assert {row["stage"] for row in result.history} == {"head", "fine_tune"}
     assert result.cross_validation["method"] == "linear_probe" and result.cross_validation["l2"] == 0.0
     assert result.curves["kept_stage"] == "fine_tune"
+    machine = result.time_machine  # head and fine-tuning alike, on Lite0's 7 x 7 feature maps
+    assert [(e["epoch"], e["stage"]) for e in machine["epochs"]] == [(r["epoch"], r["stage"]) for r in result.history]
+    assert len(machine["probes"]) == 12 and np.array(machine["epochs"][-1]["answers"][0]["cam"]).shape == (7, 7)
     assert Manifest.read(tmp_path / "out").metrics["curves"] == result.curves
     assert result.test_metrics["accuracy"] == 1.0
     assert result.parity["passed"] and result.parity["outputs"] == ["probabilities", "imagenet_probabilities"]

@@ -25,7 +25,7 @@ from ml_models.core.artifacts import ONNX_FILE, ArtifactError, Manifest, sha256_
 from ml_models.core.inference import OnnxModel  # noqa: E402
 from ml_models.networks import lite0, pretrained, serving  # noqa: E402
 from ml_models.networks.export import check_parity, export_onnx  # noqa: E402
-from training.pipeline import cv, evaluate, models, prune, quantize, train  # noqa: E402
+from training.pipeline import cv, evaluate, models, probes, prune, quantize, train  # noqa: E402
 from training.pipeline.augment import build_augmentation  # noqa: E402
 from training.pipeline.calibrate import calibrate_unusual, unusual_scores  # noqa: E402
 from training.pipeline.config import TrainingConfig  # noqa: E402
@@ -53,6 +53,7 @@ class PipelineResult:
     artifacts: list[dict] = field(default_factory=list)  # size, latency and accuracy of every export
     pruning: dict | None = None
     timings_s: dict[str, float] = field(default_factory=dict)
+    time_machine: dict = field(default_factory=dict)  # probes.ProbeRecorder.as_dict: the probes after every epoch
     manifest: Manifest | None = None
 
 
@@ -115,15 +116,19 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
 
     stages.start("fit")
     history = train.History()
+    # the time machine: a fixed probe set of train and validation photos, answered after every epoch
+    recorder = probes.ProbeRecorder.for_splits(splits, {"train": train_images, "validation": val_images},
+                                               config.class_names)
     train.compile_model(model, config.learning_rate)
     train.fit(model, train_data, val_data, stage="head" if config.family == "lite0_transfer" else "train",
               epochs=config.epochs, patience=config.patience, history=history, on_epoch=on_epoch,
-              should_stop=should_stop)
+              should_stop=should_stop, after_epoch=recorder.record)
     if config.family == "lite0_transfer" and config.fine_tune_epochs and config.fine_tune_fraction:
         lite0.set_trainable_top(model, config.fine_tune_fraction)
         train.compile_model(model, config.fine_tune_learning_rate)  # recompile: trainable weights changed
         train.fit(model, train_data, val_data, stage="fine_tune", epochs=config.fine_tune_epochs,
-                  patience=config.patience, history=history, on_epoch=on_epoch, should_stop=should_stop)
+                  patience=config.patience, history=history, on_epoch=on_epoch, should_stop=should_stop,
+                  after_epoch=recorder.record)
 
     stages.start("evaluate")
     test_probabilities = model.predict(test_images, batch_size=config.batch_size, verbose=0)["probabilities"]
@@ -159,6 +164,7 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
         artifacts=artifacts,
         pruning=pruning,
         timings_s=stages.done(),
+        time_machine=recorder.as_dict(),
     )
     result.manifest = Manifest(
         name=name,

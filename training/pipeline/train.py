@@ -7,6 +7,7 @@ from typing import Callable
 import tf_keras as keras
 
 EpochCallback = Callable[[str, int, dict], None]  # (stage, epoch starting at 1, logs)
+ModelCallback = Callable[[keras.Model, str, int], None]  # (the model with this epoch's weights, stage, epoch)
 
 
 class Cancelled(Exception):
@@ -37,14 +38,16 @@ def _plain_metrics(logs: dict) -> dict:
 
 class _Reporter(keras.callbacks.Callback):
     def __init__(self, stage: str, history: History, on_epoch: EpochCallback | None,
-                 should_stop: Callable[[], bool] | None, epoch_offset: int):
+                 should_stop: Callable[[], bool] | None, epoch_offset: int, after_epoch: ModelCallback | None = None):
         super().__init__()
-        self.stage, self.history, self.on_epoch = stage, history, on_epoch
+        self.stage, self.history, self.on_epoch, self.after_epoch = stage, history, on_epoch, after_epoch
         self.should_stop, self.epoch_offset = should_stop, epoch_offset
         self.cancelled = False
 
     def on_epoch_end(self, epoch, logs=None):
         row = self.history.add(self.stage, self.epoch_offset + epoch + 1, logs)
+        if self.after_epoch:  # before early stopping may restore earlier weights: this epoch's own
+            self.after_epoch(self.model, self.stage, row["epoch"])
         if self.on_epoch:
             self.on_epoch(self.stage, row["epoch"], row)
         if self.should_stop and self.should_stop():
@@ -67,13 +70,17 @@ def compile_model(model: keras.Model, learning_rate: float) -> None:
 
 
 def fit(model: keras.Model, train_data, validation_data, *, stage: str, epochs: int, patience: int,
-        history: History, on_epoch: EpochCallback | None = None, should_stop=None, extra_callbacks=()) -> None:
+        history: History, on_epoch: EpochCallback | None = None, should_stop=None, extra_callbacks=(),
+        after_epoch: ModelCallback | None = None) -> None:
     """Fit an already compiled model; epochs continue the numbering of earlier stages.
+
+    `after_epoch(model, stage, epoch)` runs after each epoch's history row is added, with that epoch's
+    weights (the time machine's probes.ProbeRecorder.record), before `on_epoch` reports the row.
 
     With patience > 0, stops once validation loss has not improved for `patience` epochs and keeps
     the best weights. Raises Cancelled when `should_stop()` turned true.
     """
-    reporter = _Reporter(stage, history, on_epoch, should_stop, epoch_offset=len(history.rows))
+    reporter = _Reporter(stage, history, on_epoch, should_stop, epoch_offset=len(history.rows), after_epoch=after_epoch)
     callbacks = [reporter, *extra_callbacks]
     if patience:
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True))
