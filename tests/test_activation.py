@@ -93,6 +93,36 @@ def test_activated_classifier_answers_for_its_class_only_and_rollback_restores(a
     assert Activation.objects.first().is_rollback
 
 
+def test_a_trained_student_cnn_is_looked_inside_through_its_own_explain_graph(api, versions, admin, classroom):
+    """The look-inside views of a trained version: its own layers (not the ImageNet branch beside it in the
+    served graph), its neuron arithmetic, and the sanity check randomising its own layers only."""
+    from eduai import jobs
+    from inside.models import OcclusionFlip
+
+    _, trained = versions
+    activate_version(version=trained, classroom=classroom, user=admin)
+    analysis = upload(api, LEFT_BRIGHT).json()["id"]
+    layers = api.get(f"/api/v1/models/{trained.pk}/architecture/").json()["layers"]
+    assert [layer["name"] for layer in layers if layer["type"] == "Conv2D"] == ["conv1", "conv2", "conv3", "conv4"]
+    maps = api.get(f"/api/v1/analyses/{analysis}/layers/conv2_relu/").json()
+    assert maps["shape"] == [24, 24, 32]  # 48x48 inside the graph, pooled once
+    neuron = api.get(f"/api/v1/analyses/{analysis}/neuron/?channel=3&x=47&y=5").json()
+    assert neuron["input_shape"] == [48, 48, 3] and neuron["activation"] == "relu"
+    assert neuron["output"] == pytest.approx(neuron["stored"], abs=1e-4)
+    job = jobs.execute(api.post(f"/api/v1/analyses/{analysis}/sanity-check/").json()["id"], worker="test")
+    steps = job.result["steps"]
+    assert [step["randomised"] for step in steps[1:]] == [
+        ["logits"], ["conv4"], ["conv3"], ["conv2"], ["conv1"]]  # every weighted layer, from the top
+    assert abs(steps[-1]["cam_rank_correlation"]) < steps[0]["cam_rank_correlation"] == 1.0
+    white = images.encode(Image.new("L", (224, 224), 255), "PNG")
+    import base64
+
+    body = api.post(f"/api/v1/analyses/{analysis}/occlusion/",
+                    {"mask": base64.b64encode(white).decode(), "fill": "grey"}, format="json").json()
+    assert body["probabilities"] != body["before"]["probabilities"]
+    assert OcclusionFlip.objects.filter(analysis_id=analysis).exists() == (body["label"] != body["before"]["label"])
+
+
 def test_a_version_trained_for_another_class_cannot_serve_this_one(versions, other_class, admin):
     _, trained = versions
     with pytest.raises(AppError, match="otra clase") as refused:
