@@ -48,6 +48,7 @@ test: install models
 bench: install models
 	$(PY) -m bench.analyze
 	$(PY) -m bench.lessons
+	$(PY) -m bench.inside
 
 bench-train: install models
 	$(PY) -m bench.train
