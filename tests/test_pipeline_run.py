@@ -61,6 +61,9 @@ def test_student_pipeline_trains_exports_and_serves_one_graph(halves_examples, n
     assert [(e["epoch"], e["stage"]) for e in machine["epochs"]] == [(r["epoch"], r["stage"]) for r in result.history]
     assert len(machine["probes"]) == 12 and [p["split"] for p in machine["probes"]] == ["train"] * 6 + ["validation"] * 6
     assert result.parity["passed"] and set(result.timings_s) == set(STAGES)
+    # the look-inside files, checked against Keras and listed with their sha256 (ml_models/networks/explain.py)
+    assert result.manifest.metrics["explain_parity"]["passed"] and result.manifest.metrics["explain_parity"]["layers"] == 18
+    assert {"explain.onnx", "architecture.json"} <= set(result.manifest.files)
 
     folder = tmp_path / "out"
     manifest = Manifest.read(folder)

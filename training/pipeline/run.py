@@ -20,10 +20,11 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 import numpy as np  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
-from ml_models.core import contract  # noqa: E402
+from ml_models.core import contract, explain  # noqa: E402
 from ml_models.core.artifacts import ONNX_FILE, ArtifactError, Manifest, sha256_of  # noqa: E402
 from ml_models.core.inference import OnnxModel  # noqa: E402
 from ml_models.networks import lite0, pretrained, serving  # noqa: E402
+from ml_models.networks.explain import export_explain  # noqa: E402
 from ml_models.networks.export import check_parity, export_onnx  # noqa: E402
 from training.pipeline import cv, evaluate, models, probes, prune, quantize, train  # noqa: E402
 from training.pipeline.augment import build_augmentation  # noqa: E402
@@ -140,9 +141,14 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
     export_onnx(served, output_dir / ONNX_FILE)
     export_onnx(model, output_dir / CLASSIFIER_FILE)
     model.save_weights(str(output_dir / KERAS_WEIGHTS_FILE))
-    parity = check_parity(served, output_dir / ONNX_FILE, test_images[:32] if len(test_images) else val_images[:32])
+    parity_images = test_images[:32] if len(test_images) else val_images[:32]
+    parity = check_parity(served, output_dir / ONNX_FILE, parity_images)
     if not parity.passed:
         raise ArtifactError(f"the ONNX export disagrees with Keras: {parity.as_dict()}")
+    try:
+        explain_parity = export_explain(model, output_dir, family=config.family, images=parity_images)
+    except ValueError as error:
+        raise ArtifactError(str(error)) from error
 
     stages.start("calibrate")
     signature, unusual = _calibrated_signature(config, served, output_dir / ONNX_FILE, splits.test, test_images,
@@ -171,9 +177,11 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
         version=version,
         kind=KIND,
         files={file: sha256_of(output_dir / file)
-               for file in {ONNX_FILE, CLASSIFIER_FILE, KERAS_WEIGHTS_FILE, *(a["file"] for a in artifacts)}},
+               for file in {ONNX_FILE, CLASSIFIER_FILE, KERAS_WEIGHTS_FILE, *explain.FILES,
+                            *(a["file"] for a in artifacts)}},
         signature=signature,
-        metrics={"test": test_metrics, "cross_validation": cross_validation, "parity": result.parity, "unusual": unusual,
+        metrics={"test": test_metrics, "cross_validation": cross_validation, "parity": result.parity,
+                 "explain_parity": explain_parity, "unusual": unusual,
                  "served_graph": {"stages_shared_with_imagenet": shared,
                                   "stages_duplicated": [stage for stage in lite0.STAGES if shared and stage not in shared]},
                  "splits": result.splits, "history": history.rows, "timings_s": result.timings_s,
