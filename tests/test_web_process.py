@@ -34,8 +34,14 @@ photo.seek(0)
 analysis = client.post("/api/v1/analyses/", {"image": photo})  # as the web process serves it
 assert analysis.status_code == 201, analysis.content
 assert client.get("/").status_code == 200
+inside = f"/api/v1/analyses/{analysis.json()['id']}"  # look inside: the explain graph, occlusion
+assert client.get(f"{inside}/layers/stem_relu/").status_code == 200
+assert client.get(f"{inside}/neuron/?channel=0&x=3&y=3").status_code == 200
+assert client.post(f"{inside}/occlusion-map/", {"patch": 112, "stride": 112},
+                   content_type="application/json").status_code == 200
+assert client.get(f"/inside/?analysis={analysis.json()['id']}").status_code == 200
 from django.conf import settings
-apps = {"classifier", "eduai", "labeling", "ml_models", "training"}
+apps = {"classifier", "eduai", "labeling", "ml_models", "training", "inside", "lessons"}
 foreign = sorted(name for name, module in list(sys.modules.items()) if name.split(".")[0] in apps
                  and getattr(module, "__file__", None) and not Path(module.__file__).is_relative_to(settings.BASE_DIR))
 print(json.dumps({"loaded": sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "tf_keras", "keras", "tf2onnx")),
