@@ -2,6 +2,7 @@
 import { apiFetch } from "./lib/api.js";
 import { $, el, format, readJson } from "./lib/dom.js";
 import { localDateTime, localized, logits, milliseconds, percent } from "./lib/format.js";
+import { faithfulnessView } from "./lib/inside_faithfulness.js";
 
 const root = $("analyzer");
 const strings = readJson("i18n-strings") || {};
@@ -79,14 +80,17 @@ function showLocalTime(element) {
   element.textContent = localDateTime(element.dateTime);
 }
 
+const insideUrl = (analysis) => `${root.dataset.insideUrl}?analysis=${analysis.id}`;
+
 function addRecent(analysis) {
   $("no-recent")?.remove();
   const time = el("time", { className: "text-body-secondary", attrs: { datetime: analysis.created_at } });
   showLocalTime(time);
   const image = el("img", { className: "card-img-top recent-thumb", attrs: { src: analysis.image_url, alt: analysis.original_name } });
+  const look = el("a", { className: "inside-recent-link", attrs: { href: insideUrl(analysis) }, text: $("inside-link").textContent });
   const body = el("div", {
     className: "card-body p-2 small",
-    children: [el("strong", { text: analysis.label_display }), el("br"), time],
+    children: [el("strong", { text: analysis.label_display }), el("br"), time, el("br"), look],
   });
   $("recent").prepend(el("div", {
     className: "col", attrs: { "data-analysis-id": analysis.id },
@@ -95,6 +99,39 @@ function addRecent(analysis) {
 }
 
 let shown = null; // the analysis on screen
+
+// The heatmap's faithfulness check, asked for when its disclosure is opened (two more answers of the model).
+const faithfulnessStrings = () => {
+  const data = $("faithfulness").dataset;
+  const keys = ["faithful_hot", "faithful_cold", "faithful_yes", "faithful_no", "measure_cat", "measure_dog", "measure_unusual", "points", "checking", "error"];
+  return Object.fromEntries(keys.map((key) => [key, data[key.replace(/_(\w)/g, (_, letter) => letter.toUpperCase())]]));
+};
+let faithfulnessFor = null; // the analysis whose check is shown (or on its way)
+
+async function checkFaithfulness() {
+  const details = $("faithfulness");
+  if (!details.open || !shown || faithfulnessFor === shown.id) return;
+  const analysis = shown;
+  faithfulnessFor = analysis.id;
+  const words = faithfulnessStrings();
+  const box = $("faithfulness-result");
+  box.replaceChildren(el("span", { className: "spinner-border spinner-border-sm me-2", attrs: { "aria-hidden": "true" } }), el("span", { text: words.checking }));
+  try {
+    const result = await apiFetch(root.dataset.faithfulnessUrl.replace("/0/", `/${analysis.id}/`));
+    if (shown !== analysis) return;
+    box.replaceChildren(faithfulnessView(result, words));
+  } catch (error) {
+    if (shown !== analysis) return;
+    faithfulnessFor = null; // opening it again asks again
+    box.replaceChildren(el("div", { className: "alert alert-danger mb-0", attrs: { role: "alert" }, text: error.detail || words.error }));
+  }
+}
+
+function resetFaithfulness() {
+  faithfulnessFor = null;
+  $("faithfulness-result").replaceChildren();
+  checkFaithfulness();
+}
 
 // The heatmap on the chosen scale: the same for every photo (fixed, in logits per cell) or this photo's own.
 // Analyses stored before the evidence was kept have only the per-photo map: no switch then.
@@ -169,7 +206,10 @@ function render(analysis) {
   $("detail-decode").textContent = milliseconds(analysis.timings_ms.decode, strings.ms);
   $("detail-inference").textContent = milliseconds(analysis.timings_ms.inference, strings.ms);
   $("detail-total").textContent = milliseconds(analysis.timings_ms.total, strings.ms);
+  $("inside-link").href = insideUrl(analysis);
+  $("inside-link-more").href = insideUrl(analysis);
   $("result").classList.remove("d-none");
+  resetFaithfulness();
   addRecent(analysis);
 }
 
@@ -213,6 +253,7 @@ if (root) {
   });
   $("share-button")?.addEventListener("click", share);
   $("delete-button").addEventListener("click", remove);
+  $("faithfulness").addEventListener("toggle", checkFaithfulness);
   $("heatmap-toggle").addEventListener("change", (event) => {
     $("heatmap").classList.toggle("d-none", !event.target.checked);
   });

@@ -2,6 +2,7 @@
 // cat/dog probability bars, the unusual score against its threshold, and the heatmap over the picture.
 import { el, format } from "./dom.js";
 import { localized, logits, percent } from "./format.js";
+import { faithfulnessView } from "./inside_faithfulness.js";
 import { note } from "./widget_parts.js";
 
 const BAR_COLOURS = { cat: "bg-warning", dog: "bg-info" };
@@ -63,11 +64,19 @@ function heatmap(imageUrl, result, strings, imageAlt) {
       ],
     }),
     note(format(strings.scale_fixed, { full: logits(result.fixed_scale_logits) }), "mt-1"),
+    ...faithfulness(result, strings),
   ];
 }
 
+// The heatmap's faithfulness check (hottest fifth hidden against coldest fifth), when the data has it.
+function faithfulness(result, strings) {
+  if (!result.faithfulness || !strings.faithful_hot) return [];
+  return [el("h4", { className: "h6 mt-3", text: strings.faithful_title }), faithfulnessView(result.faithfulness, strings)];
+}
+
 /** The answer's parts, ready to append. `result`: answer, probabilities, unusual_score, unusual_threshold,
- * heatmap_url, grid, fixed_scale_logits, explained, against (what widget_data.cam and the analyses API give). */
+ * heatmap_url, grid, fixed_scale_logits, explained, against (what widget_data.cam and the analyses API give),
+ * and optionally faithfulness (GET /api/v1/analyses/{id}/faithfulness/'s answer). */
 export function answerView(imageUrl, result, strings, { imageAlt = "", modelName = "" } = {}) {
   const numbers = el("div", {
     className: "col-md-6",
