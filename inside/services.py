@@ -56,8 +56,8 @@ def explainer_of(version: ModelVersion) -> Explainer:
         found = Explainer(settings.MODELS_DIR / version.artifact_dir)
     except NoExplainGraph:
         raise AppError("no_explain_graph", _(
-            "This model version was made before the look-inside views existed: train a new version of your "
-            "class's model to look inside it."), 409) from None
+            "This model version was exported before the look-inside views existed: analyze the photo again "
+            "with your class's current model, or train a new version, to look inside."), 409) from None
     with _explainers_lock:
         _explainers[version.pk] = found
         while len(_explainers) > settings.EDUAI_MODEL_CACHE_SIZE:
