@@ -46,9 +46,12 @@ _probabilities = _any(help_text='{"cat", "dog"}: P(cat) and P(dog) between the t
 
 ArchitectureOutput = _shape("Architecture", {
     "model": _any(), "input_shape": serializers.ListField(child=serializers.IntegerField()),
-    "params": serializers.IntegerField(),
+    "params": serializers.IntegerField(help_text="every number the layers store, as Keras counts them"),
+    "learned_params": serializers.IntegerField(help_text="the same without batch normalisation's running "
+                                                         "statistics: the numbers training sets"),
     "groups": _any(help_text="blocks in order: name, stage, layers, params, output_shape, repeat"),
-    "layers": _any(help_text="every layer in order: name, type, output_shape, params, inputs, group, feature_maps"),
+    "layers": _any(help_text="every layer in order: name, type, output_shape, params, learned_params, inputs, "
+                            "group, feature_maps"),
     "first_conv": _any()})
 LayerOutput = _shape("LayerMaps", {
     "analysis": serializers.IntegerField(), "layer": serializers.CharField(), "type": serializers.CharField(),

@@ -92,6 +92,7 @@ def architecture_of(version: ModelVersion) -> dict:
     return {"model": {"id": version.pk, "name": version.name, "version": version.version,
                       "family": architecture["family"]},
             "input_shape": architecture["input_shape"], "params": architecture["params"],
+            "learned_params": architecture["learned_params"],
             "groups": architecture["groups"], "layers": architecture["layers"],
             "first_conv": {key: architecture["first_conv"][key]
                            for key in ("layer", "activation_layer", "input_layer")}}
@@ -219,14 +220,16 @@ def paint_occlusion(*, analysis: Analysis, mask, fill) -> dict:
     model = served_model_of(analysis.model_version)
     image = model_input_of(analysis)
     inference_started = time.perf_counter()
-    before = _verdict_of(model, image)
     after = _verdict_of(model, occlusion.occlude(image, hidden, occlusion.filled(image, fill)))
     inference_ms = _ms(inference_started)
+    # the same version on the same input gave the stored answer: no second run for "before"
+    before = {"probabilities": {label: round(value, 4) for label, value in analysis.probabilities.items()},
+              "label": analysis.label, "unusual_score": round(analysis.unusual_score, 4)}
     hidden_fraction = float(hidden.mean())
-    if after.label != before.label:
-        _remember_flip(analysis, before.label, after.label, hidden_fraction, fill)
+    if after.label != analysis.label:
+        _remember_flip(analysis, analysis.label, after.label, hidden_fraction, fill)
     return {
-        **_verdict_json(after), "before": _verdict_json(before), "hidden_fraction": round(hidden_fraction, 4),
+        **_verdict_json(after), "before": before, "hidden_fraction": round(hidden_fraction, 4),
         "cam_overlap": round(occlusion.cam_overlap(hidden, np.asarray(analysis.explanation["grid"])), 4),
         "timings_ms": {"inference": inference_ms, "total": _ms(started)},
     }

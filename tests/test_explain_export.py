@@ -61,6 +61,8 @@ def test_student_layer_table_chains_and_counts_the_models_parameters(student_mod
     architecture = Explainer(student_folder).architecture
     layers = architecture["layers"]
     assert architecture["params"] == student_model.count_params() == sum(layer["params"] for layer in layers)
+    # what training sets: every trainable weight (the running statistics of batch normalisation are not)
+    assert architecture["learned_params"] == sum(int(np.prod(w.shape)) for w in student_model.trainable_weights)
     by_name = {layer["name"]: layer for layer in layers}
     for previous, layer in zip(layers, layers[1:]):
         assert layer["inputs"] == [previous["name"]], layer["name"]  # the student CNN is one chain

@@ -42,12 +42,15 @@ def test_architecture_lists_lite0_layers_in_order_with_shapes_and_parameters(api
     layers = {layer["name"]: layer for layer in body["layers"]}
     assert body["model"] == {"id": active_model.pk, "name": "lite0-imagenet", "version": 3, "family": "lite0_imagenet"}
     assert layers["stem_conv"] | {"inputs": None} == {
-        "name": "stem_conv", "type": "Conv2D", "output_shape": [112, 112, 32], "params": 864, "inputs": None,
-        "group": "stem", "feature_maps": True}
+        "name": "stem_conv", "type": "Conv2D", "output_shape": [112, 112, 32], "params": 864, "learned_params": 864,
+        "inputs": None, "group": "stem", "feature_maps": True}
+    assert (layers["stem_bn"]["params"], layers["stem_bn"]["learned_params"]) == (4 * 32, 2 * 32)  # γ, β learnt
     assert layers["stem_conv"]["inputs"] == ["normalise"]
     assert layers["block15_project_conv"]["output_shape"] == [7, 7, 320]
     assert layers["logits"]["output_shape"] == [1000] and layers["logits"]["params"] == 1280 * 1000 + 1000
-    assert sum(layer["params"] for layer in body["layers"]) == body["params"]
+    assert sum(layer["params"] for layer in body["layers"]) == body["params"] == 4_694_024
+    assert body["learned_params"] == body["params"] - 2 * sum(
+        layer["output_shape"][-1] for layer in body["layers"] if layer["type"] == "BatchNormalization")
     assert 4_600_000 < body["params"] < 4_800_000  # EfficientNet-Lite0: 4.7 M parameters
     groups = {group["name"]: group for group in body["groups"]}
     # Lite0's 16 blocks in 7 stages; blocks 5-7 repeat the stage's first block

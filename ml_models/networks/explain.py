@@ -104,9 +104,15 @@ def layer_table(model: keras.Model) -> list[dict]:
     explained = {layer.name for layer in feature_map_layers(model)}
     inputs = _inputs_of(model)
     return [{"name": layer.name, "type": _type_of(layer), "output_shape": _shape(layer),
-             "params": int(layer.count_params()), "inputs": inputs[layer.name], "group": group_of(layer.name),
-             "feature_maps": layer.name in explained}
+             "params": int(layer.count_params()), "learned_params": _learned(layer), "inputs": inputs[layer.name],
+             "group": group_of(layer.name), "feature_maps": layer.name in explained}
             for layer in model.layers]
+
+
+def _learned(layer) -> int:
+    """The layer's numbers set by training: all its weights but batch normalisation's running statistics
+    (its moving mean and variance are measured on the data, not learnt by gradient descent)."""
+    return int(sum(np.prod(weight.shape) for weight in layer.weights if "moving_" not in weight.name))
 
 
 def groups(table: list[dict], *, family: str) -> list[dict]:
@@ -163,7 +169,7 @@ def kernel_channels(kernel: np.ndarray) -> int:
 def architecture(model: keras.Model, *, family: str) -> dict:
     table = layer_table(model)
     return {"family": family, "input_shape": table[0]["output_shape"], "params": int(model.count_params()),
-            "layers": table, "groups": groups(table, family=family), "first_conv": _first_conv(model)}
+            "learned_params": sum(layer["learned_params"] for layer in table), "layers": table, "groups": groups(table, family=family), "first_conv": _first_conv(model)}
 
 
 @dataclass(frozen=True)
