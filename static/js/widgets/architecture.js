@@ -183,7 +183,7 @@ export async function mount(element, context) {
       el("div", {
         className: "row g-3",
         children: [
-          el("div", { className: "col-lg-6", children: [buttons, el("div", { className: "inside-diagram-box", children: [tree] })] }),
+          el("div", { className: "col-lg-6", children: [el("div", { className: "inside-sticky", children: [buttons, el("div", { className: "inside-diagram-box", children: [tree] })] })] }),
           el("div", { className: "col-lg-6", children: [panel] }),
         ],
       }),

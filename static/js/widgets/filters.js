@@ -113,7 +113,7 @@ export async function mount(element, context) {
               chosenTitle,
               el("div", { className: "d-flex align-items-start gap-2 mb-2", children: [chosenKernel, note(format(strings.kernel_big_note, { kh, kw }), "mb-0")] }),
               frame,
-              opacitySlider(holder, strings, 75),
+              opacitySlider(holder, strings, 60),
               rampLegend(strings.legend_low, strings.legend_high),
               hasNeuron ? neuronLink : "",
             ],

@@ -40,8 +40,9 @@ function fillChooser(name, strings, onChange = () => {}) {
 function comparison(answer, strings) {
   const { before } = answer;
   const row = (name, old, now) => el("tr", {
-    children: [el("th", { className: "fw-normal", text: name }), el("td", { className: "text-end", text: percent(old) }),
-      el("td", { className: "text-end", attrs: { "data-after": name }, text: percent(now) }), el("td", { className: "text-end", text: pointsText(now - old, strings) })],
+    children: [el("th", { className: "fw-normal", text: name }), el("td", { className: "text-end text-nowrap", text: percent(old) }),
+      el("td", { className: "text-end text-nowrap", attrs: { "data-after": name }, text: percent(now) }),
+      el("td", { className: "text-end text-nowrap", text: pointsText(now - old, strings) })],
   });
   return el("div", {
     className: "table-responsive",
