@@ -30,9 +30,11 @@ from labeling.models import DATASET_LABELER, GoldImage, ImageScore, Label, Label
 from labeling.serializers import LearningCurveOutput
 from lessons.widget_strings import STRINGS
 from ml_models import runtime
+from ml_models.core import occlusion
 from ml_models.core.cam import FIXED_SCALE_LOGITS, fixed_scale, heatmap_png
 from ml_models.models import ModelVersion
 from ml_models.selectors import serving_version, versions_for
+from training import selectors as training_selectors
 from training.models import TrainingRun
 from training.pipeline.config import AugmentConfig, TrainingConfig
 from training.pipeline.data import Example, split_by_hash
@@ -43,7 +45,7 @@ CAM_CACHE_SECONDS = 7 * 24 * 3600  # keyed by the version's and the picture's sh
 
 __all__ = ["STRINGS", "active_model_mistakes", "active_model_right_answers", "active_model_test_accuracy",
            "settled_count", "cam", "labeling_progress", "augmentation", "curves", "cross_validation", "confusion",
-           "artifacts", "learning_curve"]
+           "artifacts", "learning_curve", "time_machine"]
 
 
 def _empty(message) -> dict:
@@ -221,12 +223,14 @@ def _explained(classroom, image: StoredImage) -> dict:
         answer = model.answer(picture.rgb)
         verdict = answer.verdict
         png = heatmap_png(fixed_scale(answer.evidence), (picture.width, picture.height))
+        faithful = occlusion.faithfulness(model, model.inputs([picture.rgb])[0], answer.evidence, label=verdict.label)
         explained = {
             "answer": verdict.label, "probabilities": {"cat": verdict.cat, "dog": verdict.dog},
             "unusual_score": verdict.unusual_score, "unusual_threshold": verdict.unusual_threshold,
             "heatmap_url": "data:image/png;base64," + base64.b64encode(png).decode(),
             "grid": list(answer.evidence.shape), "strongest": round(float(answer.evidence.max()), 4),
             "fixed_scale_logits": FIXED_SCALE_LOGITS, "explained": answer.explained, "against": answer.against,
+            "faithfulness": faithful.as_dict(),  # the same check as GET /api/v1/analyses/{id}/faithfulness/
         }
         cache.set(key, explained, CAM_CACHE_SECONDS)
     return {**explained, "version": _version_summary(version)}
@@ -342,6 +346,19 @@ def cross_validation(*, classroom, user, options: dict) -> dict:
                         "run). A run with cross-validation on shows its folds here.") % values)
     return _empty(_("Training run #%(id)s asked for %(folds)s folds, but a category had fewer labelled pictures "
                     "than folds, so cross-validation did not run.") % values)
+
+
+def time_machine(*, classroom, user, options: dict) -> dict:
+    """A run's probe photos with the model's answer and heatmap for each after every epoch, and its curves."""
+    recorded = training_selectors.runs_with_time_machine(classroom)
+    run = _chosen_run(classroom, options["run"], usable=lambda run: run.pk in recorded)
+    if run is None:
+        return _empty(_("Your class has no training run with a time machine yet: ask your teacher to start one "
+                        "in Training."))
+    data = training_selectors.time_machine(run=run, user=user)
+    if data is None:
+        return _empty(training_selectors.no_time_machine_message(run))
+    return {**data, "summary": _run_summary(classroom, run)}
 
 
 # -------------------------------------------------------------------------------------------- confusion

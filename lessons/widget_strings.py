@@ -47,6 +47,39 @@ RUN = {  # one line about a training run
     "dropout": _("dropout %(value)s"),
 }
 
+TIME_MACHINE = {  # the run page's time machine says the same (templates/training/_time_machine_words.html)
+    "intro": _("A fixed set of photos of your class (up to twelve), chosen by their content hash before training "
+               "began: half from the photos the model trained on, half from the validation photos it never trained "
+               "on. Move the slider to see, after each epoch, what the model answered for each photo and which "
+               "parts of it pushed that answer."),
+    "slider": _("Epoch shown"),
+    "epoch_of": _("Epoch %(epoch)s of %(count)s (%(stage)s)"),
+    "previous": _("Previous epoch"), "next": _("Next epoch"),
+    "turning": _("Validation loss starts rising after epoch %(epoch)s (the dashed line): the model starts "
+                 "memorising the training photos. Compare the two groups of photos before and after it."),
+    "turning_noise": _("The learning curves do not call this overfitting: the rise after it may be noise."),
+    "no_turning": _("Validation loss did not turn up in this run: it was lowest at the last epoch."),
+    "go_turning": _("Go to epoch %(epoch)s"),
+    "turning_marker": _("validation loss turns up"),
+    "train_group": _("Photos it trained on (training split)"),
+    "validation_group": _("Photos it never trained on (validation split)"),
+    "group_score": _("Right at this epoch: %(right)s of %(count)s"),
+    "right": _("right"), "wrong": _("wrong"),
+    "answer": _("model: %(answer)s (%(probability)s)"),
+    "label": _("label: %(label)s"),
+    "photo_alt": _("A photo of your class labelled %(label)s"),
+    "show_heatmaps": _("Show heatmaps"),
+    "about": _("About these answers and heatmaps"),
+    "scale_note": _("Each photo is squashed to a square, as the model sees it. Each heatmap is scaled to its own "
+                    "photo's strongest cell, as on the Analyze page: compare where the model looks, not how "
+                    "strongly. Warm colours mark the parts that pushed its answer; parts that pushed the other way "
+                    "are transparent."),
+    "forced_note": _("Here the model always answers cat or dog: the unusual score needs the ImageNet outputs, which "
+                     "a version only gets when it is exported after training."),
+    "hidden": _("Probe photos not shown here: %(count)s (pictures no longer in the class and, for students, gold "
+                "pictures and pictures they have not labelled yet)."),
+}
+
 STRINGS: dict[str, dict] = {
     "analyze": {
         **COMMON, **ANSWER,
@@ -120,6 +153,13 @@ STRINGS: dict[str, dict] = {
                             "with the run's settings (dropout, L2, augmentation, epochs and early stopping)."),
         "cv_student_from_scratch": _("What was cross-validated: the small CNN trained from scratch on each fold, "
                                      "without augmentation or early stopping (an older run)."),
+    },
+    "time-machine": {
+        **COMMON, **LABELS, **RUN, **TIME_MACHINE,
+        "loss_axis": _("loss (cross-entropy, lower is better)"), "accuracy_axis": _("accuracy (%)"),
+        "epoch": _("epoch"), "train": _("training"), "validation": _("validation"),
+        "loss_chart": _("loss per epoch"), "accuracy_chart": _("accuracy per epoch"),
+        "stage_train": _("training"), "stage_head": _("new final layer"), "stage_fine_tune": _("fine-tuning"),
     },
     "confusion": {
         **COMMON, **LABELS,

@@ -51,6 +51,7 @@ REGISTRY: dict[str, Widget] = {widget.name: widget for widget in [
     }),
     Widget("curves", gettext_lazy("Learning curves of a run"), {"run": NameOrId(("latest",), "latest")}),
     Widget("cross-validation", gettext_lazy("Cross-validation folds"), {"run": NameOrId(("latest",), "latest")}),
+    Widget("time-machine", gettext_lazy("Overfitting time machine"), {"run": NameOrId(("latest",), "latest")}),
     Widget("confusion", gettext_lazy("Confusion matrix and mistakes"), {"mistakes": Number(0, 24, 8)}),
     Widget("artifacts", gettext_lazy("Artifact comparison"), {"version": NameOrId(("active",), "active")}),
     Widget("learning-curve", gettext_lazy("Learning curve"), {}),

@@ -1,7 +1,7 @@
 from dataclasses import asdict
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,10 +12,10 @@ from eduai.class_scope import ClassTeacherWrites
 from eduai.errors import AppError, not_found
 from eduai.models import Job
 from eduai.serializers import JobOutput
-from training import services
+from training import selectors, services
 from training.models import TrainingRun
 from training.pipeline.config import AugmentConfig
-from training.serializers import PreviewInput, RunInput, RunOutput
+from training.serializers import PreviewInput, RunInput, RunOutput, TimeMachineOutput
 
 
 def runs_of(classroom):
@@ -57,6 +57,25 @@ class RunCancelApi(APIView):
     def post(self, request, class_id: int, pk: int):
         run = generics.get_object_or_404(runs_of(self.classroom), pk=pk)
         return Response(RunOutput(services.cancel_run(run=run)).data)
+
+
+class RunTimeMachineApi(APIView):
+    """The run's probe photos and, after every epoch, the model's answer and heatmap for each (the class's
+    members; students see no gold picture and only pictures whose model answer the labeling rule shows them)."""
+
+    permission_classes = [ClassTeacherWrites]
+
+    @extend_schema(responses={200: TimeMachineOutput, 404: OpenApiResponse(
+        description="Not a run of the class, or a run without a time machine (code `no_time_machine`: still "
+                    "training, failed, or trained before the time machine existed).")})
+    def get(self, request, class_id: int, pk: int):
+        run = generics.get_object_or_404(runs_of(self.classroom), pk=pk)
+        data = selectors.time_machine(run=run, user=request.user)
+        if data is None:
+            raise AppError("no_time_machine", selectors.no_time_machine_message(run), status.HTTP_404_NOT_FOUND)
+        # already plain JSON (up to ~10^5 heatmap cells): serializing it field by field again would cost more
+        # than the query; TimeMachineOutput documents it
+        return Response(data)
 
 
 class AugmentationPreviewApi(APIView):

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from eduai import jobs
-from training.models import TrainingRun
+from training.models import TimeMachine, TrainingRun
 
 PREVIEW_SIZE = 160  # px, the side of each augmented picture shown
 
@@ -78,6 +78,8 @@ def run_training(job, progress: jobs.Progress, listener=None) -> dict:
             "parity": result.parity, "unusual": result.unusual,
         }
         run.timings = result.timings_s
+        if result.time_machine:
+            TimeMachine.objects.create(run=run, **result.time_machine)  # its only copy (not in the manifest)
         reporter.log("succeeded")
         run.save(update_fields=["model_version", "results", "timings", "log"])
         progress.release()  # the folder is the version's now

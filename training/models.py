@@ -33,3 +33,22 @@ class TrainingRun(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.config.get('family', '')}"
+
+
+class TimeMachine(models.Model):
+    """The overfitting time machine of a run: a fixed probe set of its photos and, after every epoch, the
+    model's answer and heatmap for each (training/pipeline/probes.py). Its own row, so listing runs never
+    reads it; runs made before it have none."""
+
+    run = models.OneToOneField(TrainingRun, verbose_name=_("training run"), primary_key=True,
+                               on_delete=models.CASCADE, related_name="time_machine")
+    probes = models.JSONField(_("probes"), default=list)  # [{"sha256", "split", "label"}]
+    epochs = models.JSONField(_("answers per epoch"), default=list)  # [{"epoch", "stage", "answers": [per probe]}]
+    timings_ms = models.JSONField(_("recording time per epoch (ms)"), default=list)
+
+    class Meta:
+        verbose_name = _("time machine")
+        verbose_name_plural = _("time machines")
+
+    def __str__(self) -> str:
+        return f"time machine of run #{self.run_id}"

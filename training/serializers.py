@@ -2,9 +2,9 @@ from rest_framework import serializers
 
 from eduai import jobs
 from eduai.serializers import JobOutput
+from training import selectors
 from training.models import TrainingRun
 from training.pipeline.config import PRESETS
-from training.pipeline.evaluate import read_curves
 
 
 class RunInput(serializers.Serializer):
@@ -52,13 +52,50 @@ class RunOutput(serializers.ModelSerializer):
         return None if version is None else {"id": version.pk, "name": version.name, "version": version.version}
 
     def get_curves(self, run) -> dict:
-        """What the learning curves say (evaluate.read_curves): stored with a finished run; read from
-        the epochs so far while it trains, and for runs stored before it existed."""
-        stored = (run.results or {}).get("curves")
-        return stored or read_curves(run.history or [], restores_best=bool(run.config.get("patience")))
+        """What the learning curves say (selectors.curves_of)."""
+        return selectors.curves_of(run)
 
     def get_dataset_size(self, run) -> int:
         return sum(item["label"] in run.config["class_names"] for item in run.dataset)
+
+
+class ProbeOutput(serializers.Serializer):
+    image_id = serializers.IntegerField(help_text="A picture of the class (its file: `url`).")
+    url = serializers.CharField(help_text="The class picture's file, for the class's members.")
+    split = serializers.ChoiceField(choices=["train", "validation"], help_text="Which split the picture was in.")
+    label = serializers.CharField(help_text="Its human label in the run's dataset (one of the class names).")
+
+
+class ProbeAnswerOutput(serializers.Serializer):
+    label = serializers.CharField(help_text="The model's answer: the likelier of cat and dog.")
+    probabilities = serializers.DictField(child=serializers.FloatField(), help_text="Softmax over the run's class "
+                                          "names, 3 decimals.")
+    cam = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()), help_text=(
+        "Heatmap of the answer against the other of cat and dog, rows x cols of the last feature maps, each cell in "
+        "[0, 1] (scaled to the photo's own maximum, as an analysis's grid), 3 decimals."))
+
+
+class EpochAnswersOutput(serializers.Serializer):
+    epoch = serializers.IntegerField(help_text="As in the run's history (numbered across stages from 1).")
+    stage = serializers.CharField(help_text="train, head or fine_tune")
+    answers = ProbeAnswerOutput(many=True, help_text="One per probe, in the order of `probes`.")
+
+
+class TimeMachineOutput(serializers.Serializer):
+    """A run's overfitting time machine: its probe photos and, after every epoch, the model's answer and
+    heatmap for each (training/pipeline/probes.py)."""
+
+    run = serializers.IntegerField()
+    family = serializers.CharField()
+    probes = ProbeOutput(many=True)
+    hidden = serializers.IntegerField(help_text="Probes not shown to you: gold pictures, pictures you have not "
+                                      "labelled yet, or pictures no longer in the class.")
+    epochs = EpochAnswersOutput(many=True)
+    turning_epoch = serializers.IntegerField(allow_null=True, help_text=(
+        "The epoch after which validation loss rises (the lowest validation loss, when a later epoch is higher)."))
+    curves = serializers.DictField(help_text="What the learning curves say, as in the run's `curves`.")
+    history = serializers.ListField(child=serializers.DictField(), help_text=(
+        "Per epoch: stage, epoch, loss, val_loss, accuracy, val_accuracy (the run's history)."))
 
 
 class AugmentInput(serializers.Serializer):

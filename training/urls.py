@@ -16,6 +16,7 @@ class_api_urlpatterns = [
     path("training-runs/", api.RunListCreateApi.as_view(), name="training-runs"),
     path("training-runs/<int:pk>/", api.RunDetailApi.as_view(), name="training-run-detail"),
     path("training-runs/<int:pk>/cancel/", api.RunCancelApi.as_view(), name="training-run-cancel"),
+    path("training-runs/<int:pk>/time-machine/", api.RunTimeMachineApi.as_view(), name="training-run-time-machine"),
 ]
 
 # API under /api/v1/

@@ -1,8 +1,11 @@
-// Training run page: polls the run while it trains and draws its curves, tables and comparisons.
+// Training run page: polls the run while it trains and draws its curves, tables and comparisons, and once it
+// has finished its time machine (lib/time_machine.js) on an epoch slider synced to the curves.
+import { apiFetch } from "./lib/api.js";
 import { barChart, lineChart } from "./lib/charts.js";
 import { $, el, format, readJson } from "./lib/dom.js";
 import { megabytes, number, percent } from "./lib/format.js";
 import { poll } from "./lib/poller.js";
+import { mountTimeMachine } from "./lib/time_machine.js";
 
 const root = $("run");
 const strings = readJson("i18n-strings");
@@ -130,6 +133,35 @@ function drawUnusual(unusual) {
   }
 }
 
+// The time machine's words: its own (templates/training/_time_machine_words.html) with the page's names of
+// the stages and classes.
+function timeMachineWords() {
+  const words = Object.fromEntries([...$("time-machine-words").content.querySelectorAll("[data-key]")]
+    .map((span) => [span.dataset.key, span.textContent]));
+  for (const [stage, name] of Object.entries(strings.stages)) words[`stage_${stage}`] = name;
+  for (const [label, name] of Object.entries(strings.classes)) words[`label_${label}`] = name;
+  return words;
+}
+
+// Once the run has finished (or at once, to say why there is none yet): a 404 "no_time_machine" says why in
+// the page's language (still training, failed, or made before the time machine existed).
+let timeMachineShown = null; // the run's status when it was last asked for
+async function showTimeMachine(run, finished) {
+  if (timeMachineShown === "done" || timeMachineShown === run.status) return;
+  timeMachineShown = finished ? "done" : run.status;
+  const box = $("time-machine");
+  try {
+    const data = await apiFetch(box.dataset.apiUrl);
+    box.replaceChildren();
+    mountTimeMachine(box, data, timeMachineWords(), { charts: [charts["loss-chart"], charts["accuracy-chart"]] });
+    box.dataset.state = "ready";
+  } catch (error) {
+    box.replaceChildren(el("p", { className: "small text-body-secondary mb-0", text: error.detail || error.message }));
+    box.dataset.state = error.code === "no_time_machine" ? "empty" : "error";
+  }
+  box.removeAttribute("aria-busy");
+}
+
 function render(run) {
   const status = $("status");
   status.textContent = run.status_display;
@@ -146,6 +178,7 @@ function render(run) {
   drawResults(run);
   const finished = ["succeeded", "failed", "cancelled"].includes(run.status);
   $("cancel-form")?.classList.toggle("d-none", finished);
+  showTimeMachine(run, finished);
   return finished;
 }
 
