@@ -155,6 +155,7 @@ export async function mount(element, context) {
       architecture = await apiFetch(analysis.architectureUrl);
     } catch (error) {
       status.fail(error);
+      element.dataset.state = "error";
       return;
     }
     status.clear();
