@@ -68,6 +68,39 @@ def test_a_short_split_leaves_its_share_to_the_other_and_a_small_dataset_gives_f
     assert len(choose_probes(small, ["cat", "dog"])) == 6  # every train and validation photo, no more
 
 
+@pytest.mark.parametrize("unusual", [False, True])
+def test_a_probes_answer_is_the_served_answer_for_the_same_outputs_in_three_decimals(unusual):
+    """The served answer (answer.answer on the graph's outputs) and the probe's, from the same feature maps and
+    logits layer: the same forced choice of cat or dog, the same heatmap (an "unusual" photo too)."""
+    import json
+
+    from ml_models.core import answer as answers
+    from ml_models.core import contract, imagenet
+    from training.pipeline.probes import class_maps, probe_answer
+
+    rng = np.random.RandomState(4)
+    features, kernel = rng.rand(1, 5, 5, 8).astype(np.float32), rng.randn(8, 2).astype(np.float32)
+    maps = class_maps(features, kernel)[0]
+    logits = maps.mean(axis=(0, 1)) + np.array([0.1, -0.2])
+    probabilities = (np.exp(logits) / np.exp(logits).sum()).astype(np.float32)
+    imagenet_probabilities = np.full(imagenet.NUM_CLASSES, 1 / imagenet.NUM_CLASSES, np.float32)
+    if not unusual:  # all of ImageNet's probability on cats and dogs: not unusual at all
+        imagenet_probabilities[:] = 0
+        imagenet_probabilities[imagenet.CAT_CLASSES] = 1 / len(imagenet.CAT_CLASSES)
+    rule = contract.unusual_rule(output="imagenet_probabilities", threshold=0.5, calibration={})
+    signature = contract.trained_signature(family="student_cnn", class_names=["cat", "dog"], feature_maps=(5, 5, 8),
+                                           embedding=8, unusual=rule)
+    served = answers.answer({"probabilities": probabilities, "class_maps": maps,
+                             "imagenet_probabilities": imagenet_probabilities}, signature)
+    assert (served.verdict.label == "unusual") == unusual
+    probe = probe_answer(probabilities, maps, ["cat", "dog"])
+    assert probe["label"] == ("cat" if served.verdict.cat >= 0.5 else "dog")
+    assert probe["probabilities"]["cat"] == round(float(served.verdict.cat), 3)
+    assert np.abs(np.array(probe["cam"]) - served.cam).max() <= 5e-4 and np.array(probe["cam"]).max() == 1.0
+    written = json.dumps(probe["cam"])
+    assert max(len(number.split(".")[1]) for number in written.replace("[", "").replace("]", "").split(", ")) <= 3
+
+
 # ------------------------------------------------------------------------------------ a real run, stored
 
 @pytest.fixture

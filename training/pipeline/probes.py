@@ -10,19 +10,18 @@ other of cat and dog, scaled to each photo's own maximum (ml_models/core/answer.
 """
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+import numpy as np
 
-import numpy as np  # noqa: E402
-import tf_keras as keras  # noqa: E402
+from ml_models.core.cam import evidence_map, per_photo_scale
+from training.pipeline.data import Example, Splits
 
-from ml_models.core.cam import evidence_map, per_photo_scale  # noqa: E402
-from ml_models.networks.lite0 import LOGITS_LAYER  # noqa: E402
-from training.pipeline.data import Example, Splits  # noqa: E402
+if TYPE_CHECKING:  # choosing probes and computing answers needs no TensorFlow; recording gets a Keras model
+    import tf_keras as keras
 
 PROBES = 12
 SPLITS = ("train", "validation")
@@ -90,7 +89,7 @@ def probe_answer(probabilities: np.ndarray, maps: np.ndarray, class_names: Seque
     grid = per_photo_scale(evidence_map(maps, probabilities, [winner], [loser]))
     return {"label": names[winner],
             "probabilities": {name: round(float(p), DECIMALS) for name, p in zip(names, probabilities)},
-            "cam": np.round(grid, DECIMALS).tolist()}
+            "cam": np.round(grid.astype(np.float64), DECIMALS).tolist()}  # float32 would keep its long tail in JSON
 
 
 class ProbeRecorder:
@@ -110,6 +109,8 @@ class ProbeRecorder:
 
     def record(self, model: keras.Model, stage: str, epoch: int) -> dict:
         """The probes' answers with the model's current weights, kept as the entry of (stage, epoch)."""
+        from ml_models.networks.lite0 import LOGITS_LAYER  # the dense layer both families call "logits"
+
         started = time.perf_counter()
         answers = []
         if self.probes:
