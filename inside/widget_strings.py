@@ -107,6 +107,10 @@ STRINGS = {
         **COMMON, **FAMILIES, **FEATURE_MAPS, **ARCHITECTURE_WORDS,
         "totals": _("%(params)s parameters (numbers learnt in training) in %(layers)s layers · input: %(input)s "
                     "(pixels × pixels × colours)"),
+        "totals_learnt": _("%(params)s parameters in %(layers)s layers, %(learnt)s of them learnt in training (the "
+                           "others are batch normalisation's running means and variances, measured on the data) · "
+                           "input: %(input)s (pixels × pixels × colours)"),
+        "learnt_of": _("(%(count)s learnt)"),
         "diagram_note": _("From the input (top) to the answer (bottom). Each line shows what a group of layers "
                           "outputs: height × width × channels. The squares show how the grid shrinks, the bars how "
                           "the channels grow. Open a group to see its layers."),

@@ -33,8 +33,15 @@ function shapeIcon(shape, inputSide, maxChannels) {
   });
 }
 
+// "1920 parameters (960 learnt)" when some of them (batch normalisation's running statistics) are measured, not learnt
+function layerParams(layer, strings) {
+  const learnt = layer.learned_params;
+  const text = paramsText(layer.params, strings);
+  return learnt === undefined || learnt === layer.params ? text : `${text} ${format(strings.learnt_of, { count: number(learnt, 0) })}`;
+}
+
 function layerRow(layer, strings, onOpen) {
-  const words = [typeName(layer.type, strings), shapeText(layer.output_shape), paramsText(layer.params, strings)].join(" · ");
+  const words = [typeName(layer.type, strings), shapeText(layer.output_shape), layerParams(layer, strings)].join(" · ");
   const name = el("code", { className: "me-1", text: layer.name });
   if (!layer.feature_maps) {
     return el("li", { className: "inside-layer-row small", attrs: { "data-layer": layer.name }, children: [name, el("span", { className: "text-body-secondary", text: words })] });
@@ -122,6 +129,7 @@ function diagram(architecture, strings, onOpen) {
 
 function header(architecture, strings) {
   const model = architecture.model;
+  const learnt = architecture.learned_params;
   return [
     el("p", {
       className: "mb-1", attrs: { "data-params": String(architecture.params) },
@@ -129,7 +137,10 @@ function header(architecture, strings) {
     }),
     el("p", {
       className: "mb-1",
-      text: format(strings.totals, { params: number(architecture.params, 0), layers: number(architecture.layers.length, 0), input: shapeText(architecture.input_shape) }),
+      text: format(learnt === undefined || learnt === architecture.params ? strings.totals : strings.totals_learnt, {
+        params: number(architecture.params, 0), learnt: number(learnt ?? 0, 0), layers: number(architecture.layers.length, 0),
+        input: shapeText(architecture.input_shape),
+      }),
     }),
     note(strings.diagram_note, "mb-2"),
   ];
