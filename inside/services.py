@@ -194,6 +194,14 @@ def neuron_arithmetic(*, analysis: Analysis, channel: int, x: int, y: int) -> di
     }
 
 
+def _evidence_of(analysis: Analysis) -> np.ndarray:
+    """The analysis's signed CAM; analyses stored before it was kept have none (409, as for old versions)."""
+    if "evidence" not in analysis.explanation:
+        raise AppError("no_explain_graph", _("This analysis was stored before heatmaps kept their numbers: analyze "
+                                             "the photo again to look inside."), 409)
+    return np.asarray(analysis.explanation["evidence"], np.float32)
+
+
 def _checked_fill(fill) -> str:
     if fill not in occlusion.FILLS:
         raise AppError("invalid", _("The fill must be one of: %(fills)s.") % {"fills": ", ".join(occlusion.FILLS)},
@@ -216,6 +224,7 @@ def paint_occlusion(*, analysis: Analysis, mask, fill) -> dict:
     time a painting changes the answer, it is remembered (the `occlusion` exercise)."""
     started = time.perf_counter()
     fill = _checked_fill(fill)
+    _evidence_of(analysis)
     hidden = read_mask(mask, photo_size=(analysis.image.width, analysis.image.height))
     model = served_model_of(analysis.model_version)
     image = model_input_of(analysis)
@@ -270,7 +279,7 @@ def occlusion_map(*, analysis: Analysis, patch, stride, fill) -> dict:
     model = served_model_of(analysis.model_version)
     image = model_input_of(analysis)
     found = occlusion.occlusion_map(model, image, label=analysis.label, patch=patch, stride=stride, fill=fill)
-    cam = _cam_on_grid(np.asarray(analysis.explanation["evidence"], np.float32), edges, patch)
+    cam = _cam_on_grid(_evidence_of(analysis), edges, patch)
     correlation = occlusion.rank_correlation(found.drops, cam)
     return {
         "class": analysis.label, "baseline": round(found.baseline, 4), "rows": len(edges), "cols": len(edges),
@@ -286,8 +295,8 @@ def cam_faithfulness(*, analysis: Analysis, fill="mean") -> dict:
     started = time.perf_counter()
     fill = _checked_fill(fill)
     model = served_model_of(analysis.model_version)
-    found = occlusion.faithfulness(model, model_input_of(analysis), np.asarray(analysis.explanation["evidence"],
-                                   np.float32), label=analysis.label, fill=fill)
+    found = occlusion.faithfulness(model, model_input_of(analysis), _evidence_of(analysis), label=analysis.label,
+                                   fill=fill)
     return {**found.as_dict(), "timings_ms": {"total": _ms(started)}}
 
 

@@ -6,6 +6,7 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy
 
 from classifier.selectors import analyses_of
 from eduai.errors import not_found
@@ -14,6 +15,15 @@ from lessons import widgets
 from lessons.views import lesson_strings, widget_strings
 
 PAGE_WIDGETS = ("architecture", "filters", "neuron", "occlusion", "sanity-check")
+INTROS = {
+    "architecture": gettext_lazy("Every layer with its output's shape and its parameters; click one to see its "
+                                 "feature maps for your photo."),
+    "filters": gettext_lazy("The small patterns the first layer looks for, and where it finds them in your photo."),
+    "neuron": gettext_lazy("How one number of a feature map is computed, step by step, with the real numbers."),
+    "occlusion": gettext_lazy("Paint over the photo or let a patch slide over it, and see what the answer needs."),
+    "sanity-check": gettext_lazy("Destroy the model's weights layer by layer and watch whether the heatmap "
+                                 "changes."),
+}
 
 
 def _frame(name: str, data: dict) -> str:
@@ -35,6 +45,7 @@ def inside_page(request):
     data = context_for(analysis, recent) if analysis else None
     return render(request, "inside/page.html", {
         "analysis": analysis, "analyses": recent,
-        "frames": [_frame(name, data) for name in PAGE_WIDGETS] if data else [],
+        "sections": [{"name": name, "title": widgets.REGISTRY[name].title, "intro": INTROS[name],
+                      "html": _frame(name, data)} for name in PAGE_WIDGETS] if data else [],
         "widget_strings": widget_strings(PAGE_WIDGETS), "page_strings": lesson_strings(),
     })

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from inside.widget_strings import FAITHFULNESS as INSIDE_FAITHFULNESS
 from inside.widget_strings import STRINGS as INSIDE_STRINGS
 from labeling.views import KAPPA_WORDS, STATUS_NAMES
 from ml_models.views import ARTIFACT_NAMES
@@ -91,7 +92,7 @@ STRINGS: dict[str, dict] = {
                      "Analyze page."),
     },
     "cam": {
-        **COMMON, **ANSWER,
+        **COMMON, **ANSWER, **INSIDE_FAITHFULNESS,
         "picture_label": _("Its label in your class: %(label)s."),
         "picture_unsettled": _("Its label in your class is not settled yet."),
         "mistake": _("The model gets this picture wrong: it is labelled %(label)s."),

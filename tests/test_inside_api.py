@@ -265,6 +265,18 @@ def test_a_version_without_explain_artifacts_says_so(api, cat_analysis, settings
     assert response.status_code == 409 and response.json()["code"] == "no_explain_graph"
 
 
+def test_an_analysis_stored_without_its_heatmaps_numbers_is_a_409_not_a_500(api, cat_analysis):
+    from classifier.models import Analysis
+
+    Analysis.objects.filter(pk=cat_analysis.pk).update(explanation={"method": "CAM", "grid": [[0.0]]})
+    for method, tail in [("get", "faithfulness/"), ("post", "occlusion-map/")]:
+        response = getattr(api, method)(url(cat_analysis, tail), format="json")
+        assert response.status_code == 409 and response.json()["code"] == "no_explain_graph", tail
+    white = png_base64(np.full((INPUT_SIZE, INPUT_SIZE), 255, np.uint8))
+    assert api.post(url(cat_analysis, "occlusion/"), {"mask": white}, format="json").status_code == 409
+    assert not OcclusionFlip.objects.exists()
+
+
 def test_inside_page_shows_your_analysis_and_refuses_others(client, cat_analysis, student, make_user):
     client.force_login(student)
     page = client.get("/inside/")
