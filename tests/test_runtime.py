@@ -38,7 +38,7 @@ def test_prepare_is_idempotent(model_folder):
     messages = []
     manifest = pretrained.prepare(model_folder.parent.parent, log=messages.append)
     assert manifest.name == "lite0-imagenet" and manifest.version == 2 and manifest.metrics["parity"]["passed"]
-    assert messages == [f"lite0-imagenet v2: artifacts present and verified in {model_folder}"]
+    assert messages == [f"lite0-imagenet v3: artifacts present and verified in {model_folder}"]
     assert {path.name: path.stat().st_mtime_ns for path in model_folder.iterdir()} == before
 
 
