@@ -201,10 +201,10 @@ STRINGS = {
         "check_note": _("A tiny difference is rounding: the computer adds the same numbers in another order."),
         "next_step": _("Next step"), "show_all": _("Show all"), "start_again": _("Start again"),
         "steps_shown": _("%(shown)s of %(total)s steps shown"),
-        "batchnorm_title": _("Why these are not the raw weights: batch normalisation folded in"),
+        "batchnorm_title": _("Why these are not the raw weights: batch normalisation is built in"),
         "batchnorm_note": _("After this convolution the network normalises each channel: it subtracts a mean μ, "
                             "divides by √(σ² + ε), multiplies by γ and adds β. That is a multiplication and an "
-                            "addition, so it can be folded into the filter: kernel = weights × γ / √(σ² + ε) and "
+                            "addition, so it can be merged into the filter: kernel = weights × γ / √(σ² + ε) and "
                             "bias = β − μ × γ / √(σ² + ε). The kernel and bias above already include it, so the "
                             "result is the normalised value."),
         "batchnorm_numbers": _("For this channel: γ = %(gamma)s, β = %(beta)s, μ = %(mean)s, σ² = %(variance)s, "
