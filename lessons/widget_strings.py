@@ -71,10 +71,14 @@ TIME_MACHINE = {  # the run page's time machine says the same (templates/trainin
     "photo_alt": _("A photo of your class labelled %(label)s"),
     "show_heatmaps": _("Show heatmaps"),
     "about": _("About these answers and heatmaps"),
-    "scale_note": _("Each photo is squashed to a square, as the model sees it. Each heatmap is scaled to its own "
-                    "photo's strongest cell, as on the Analyze page: compare where the model looks, not how "
-                    "strongly. Warm colours mark the parts that pushed its answer; parts that pushed the other way "
-                    "are transparent."),
+    "scale_label": _("Heatmap scale:"),
+    "scale_run": _("the same for every photo and epoch (full colour: the run's strongest cell, %(full)s logits)"),
+    "scale_own": _("each photo's own strongest cell"),
+    "scale_note": _("Each photo is squashed to a square, as the model sees it. Warm colours mark the parts that "
+                    "pushed its answer; parts that pushed the other way are transparent. On the same scale for every "
+                    "photo and epoch a weak map stays faint, so you see the evidence grow as the model learns. "
+                    "Scaled to each photo's strongest cell, as on the Analyze page, every map is bright: compare "
+                    "where the model looks, not how strongly."),
     "forced_note": _("Here the model always answers cat or dog: the unusual score needs the ImageNet outputs, which "
                      "a version only gets when it is exported after training."),
     "hidden": _("Probe photos not shown here: %(count)s (pictures no longer in the class and, for students, gold "

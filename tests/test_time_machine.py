@@ -76,6 +76,7 @@ def test_a_probes_answer_is_the_served_answer_for_the_same_outputs_in_three_deci
 
     from ml_models.core import answer as answers
     from ml_models.core import contract, imagenet
+    from ml_models.core.cam import FIXED_SCALE_LOGITS, fixed_scale
     from training.pipeline.probes import class_maps, probe_answer
 
     rng = np.random.RandomState(4)
@@ -97,6 +98,9 @@ def test_a_probes_answer_is_the_served_answer_for_the_same_outputs_in_three_deci
     assert probe["label"] == ("cat" if served.verdict.cat >= 0.5 else "dog")
     assert probe["probabilities"]["cat"] == round(float(served.verdict.cat), 3)
     assert np.abs(np.array(probe["cam"]) - served.cam).max() <= 5e-4 and np.array(probe["cam"]).max() == 1.0
+    # with its strongest cell, the same map on the fixed scale, as the lessons' cam widget draws it
+    fixed = np.minimum(1, np.array(probe["cam"]) * probe["strongest"] / FIXED_SCALE_LOGITS)
+    assert np.abs(fixed - fixed_scale(served.evidence)).max() <= 2e-3
     written = json.dumps(probe["cam"])
     assert max(len(number.split(".")[1]) for number in written.replace("[", "").replace("]", "").split(", ")) <= 3
 
@@ -138,7 +142,7 @@ def test_a_short_student_cnn_run_stores_one_entry_per_epoch_with_the_served_heat
             grid = np.array(answer["cam"])
             assert grid.shape == (4, 4)  # 32 px, three 2x2 poolings
             assert grid.min() >= 0 and grid.max() in (0.0, 1.0)  # scaled to the photo's own maximum
-            assert abs(sum(answer["probabilities"].values()) - 1) < 0.01
+            assert abs(sum(answer["probabilities"].values()) - 1) < 0.01 and answer["strongest"] >= 0
     # no early stopping: the last epoch's weights are the exported version's, so its answers are the served ones
     folder = settings.MODELS_DIR / run.model_version.artifact_dir
     served = ServedModel.load(folder)
@@ -163,7 +167,8 @@ def make_run(classroom, *, status="succeeded", history=HISTORY, **config) -> Tra
 
 def record(run: TrainingRun, *, probes: int = 12, grid: int = 4) -> TimeMachine:
     """A time machine as probes.ProbeRecorder writes it: the run's first pictures by hash as probes, answers that
-    drift from a coin toss at epoch 1 towards each photo's label, a heatmap whose hot cell moves every epoch."""
+    drift from a coin toss at epoch 1 towards each photo's label, a heatmap whose hot cell moves every epoch and
+    whose evidence grows (0.05 logits per epoch at its strongest cell)."""
     chosen = sorted(run.dataset, key=lambda item: item["sha256"])[:probes]
     entries = []
     for row in run.history:
@@ -173,7 +178,7 @@ def record(run: TrainingRun, *, probes: int = 12, grid: int = 4) -> TimeMachine:
             cat = sure if (item["label"] == "cat") == (index % 3 != 0 or epoch > 4) else 1 - sure
             cam = np.zeros((grid, grid))
             cam[epoch % grid, index % grid] = 1.0
-            answers.append({"label": "cat" if cat >= 0.5 else "dog",
+            answers.append({"label": "cat" if cat >= 0.5 else "dog", "strongest": round(0.05 * epoch, 4),
                             "probabilities": {"cat": round(cat, 3), "dog": round(1 - cat, 3)}, "cam": cam.tolist()})
         entries.append({"epoch": epoch, "stage": row["stage"], "answers": answers})
     return TimeMachine.objects.create(run=run, epochs=entries, timings_ms=[12.0] * len(entries), probes=[
@@ -292,11 +297,25 @@ def test_the_widget_shows_the_latest_run_with_a_time_machine_and_never_another_c
     assert refused.value.status == 404
 
 
-def test_the_widget_has_its_module_and_strings():
+def test_the_run_page_and_the_widget_say_the_same_words():
+    """The run page's script reads its words from a template (training's view does not hand them over); they are
+    the widget's, key by key, in both languages."""
+    import re
+
+    from django.template.loader import render_to_string
+
+    from lessons.widget_strings import TIME_MACHINE
+
     entry = widgets.REGISTRY["time-machine"]
     assert (settings.BASE_DIR / "static" / entry.module).is_file()
-    strings = widget_data.STRINGS["time-machine"]
-    assert {"turning", "slider", "train_group", "validation_group", "right", "wrong", "label_cat"} <= set(strings)
+    assert set(TIME_MACHINE) <= set(widget_data.STRINGS["time-machine"])
+    for language in ("es", "en"):
+        with translation.override(language):
+            html = render_to_string("training/_time_machine_words.html")
+            words = {key: str(text) for key, text in TIME_MACHINE.items()}
+        from html import unescape
+        found = {key: unescape(text) for key, text in re.findall(r'<span data-key="(\w+)">(.*?)</span>', html)}
+        assert found == words
 
 
 # ------------------------------------------------------------------------------------------- in the browser
@@ -335,7 +354,15 @@ def test_the_run_pages_slider_moves_the_answers_heatmaps_and_the_charts_marker(l
     assert "after epoch 3" in box.locator("[data-turning]").inner_text()
     box.locator("[data-go-turning]").click()
     assert box.get_attribute("data-epoch") == "3"
+    opacity = ("[...document.querySelectorAll('#time-machine canvas')].map(c => c.getContext('2d')"
+               ".getImageData(0, 0, c.width, c.height).data.filter((v, i) => i % 4 === 3).reduce((a, b) => a + b, 0))"
+               ".reduce((a, b) => a + b, 0)")
+    assert box.get_attribute("data-scale") == "run"  # one scale: at epoch 3, 0.15 of the run's strongest 0.3 logits
+    faint = page.evaluate(opacity)
+    box.locator("label[for$='-own']").click()  # each photo's own strongest cell: full colour there
+    assert box.get_attribute("data-scale") == "own" and page.evaluate(opacity) > 1.5 * faint
     page.set_viewport_size({"width": 390, "height": 844})
+    slider.focus()
     page.keyboard.press("End")
     assert box.get_attribute("data-epoch") == "6"
     page.wait_for_function("document.documentElement.scrollWidth <= 390", timeout=5_000)  # nothing wider

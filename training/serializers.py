@@ -73,6 +73,9 @@ class ProbeAnswerOutput(serializers.Serializer):
     cam = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()), help_text=(
         "Heatmap of the answer against the other of cat and dog, rows x cols of the last feature maps, each cell in "
         "[0, 1] (scaled to the photo's own maximum, as an analysis's grid), 3 decimals."))
+    strongest = serializers.FloatField(help_text=(
+        "The strongest cell's evidence for the answer, in logits: cam x strongest is each cell's evidence, so maps "
+        "can be drawn on one scale for the whole run (the run page's default)."))
 
 
 class EpochAnswersOutput(serializers.Serializer):

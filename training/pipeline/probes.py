@@ -82,14 +82,18 @@ def class_maps(feature_maps: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 def probe_answer(probabilities: np.ndarray, maps: np.ndarray, class_names: Sequence[str]) -> dict:
     """One probe at one epoch: the likelier of cat and dog (a trained version's forced choice; ties go to cat,
     as in answer.decide), the probabilities over the class names, and the heatmap of that answer against the
-    other, in [0, 1] (rows x cols of the feature maps)."""
+    other, in [0, 1] (rows x cols of the feature maps), with its strongest cell in logits."""
     names = list(class_names)
     cat, dog = names.index("cat"), names.index("dog")
     winner, loser = (cat, dog) if probabilities[cat] >= probabilities[dog] else (dog, cat)
-    grid = per_photo_scale(evidence_map(maps, probabilities, [winner], [loser]))
+    evidence = evidence_map(maps, probabilities, [winner], [loser])
+    grid = per_photo_scale(evidence)
     return {"label": names[winner],
             "probabilities": {name: round(float(p), DECIMALS) for name, p in zip(names, probabilities)},
-            "cam": np.round(grid.astype(np.float64), DECIMALS).tolist()}  # float32 would keep its long tail in JSON
+            "cam": np.round(grid.astype(np.float64), DECIMALS).tolist(),  # float32 would keep its long tail in JSON
+            # logits per cell of the strongest cell: cam x strongest is the evidence, so the map can also be drawn
+            # on the fixed scale (cam.fixed_scale), the same for every photo and epoch
+            "strongest": round(max(float(evidence.max()), 0.0), 4)}
 
 
 class ProbeRecorder:

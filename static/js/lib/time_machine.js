@@ -5,7 +5,7 @@
 // (training/selectors.py::time_machine); `strings` the widget's (lessons/widget_strings.py "time-machine").
 import { lineChart } from "./charts.js";
 import { el, format } from "./dom.js";
-import { percent } from "./format.js";
+import { logits, percent } from "./format.js";
 import { gridCanvas } from "./inside_maps.js";
 import { chartBox, note } from "./widget_parts.js";
 
@@ -60,6 +60,13 @@ let registered = false;
 const stageName = (stage, strings) => strings[`stage_${stage}`] || stage;
 const labelName = (label, strings) => strings[`label_${label}`] || label;
 
+/** The heatmap grid to draw: on the run's scale (the same for every photo and epoch: full colour at `full` logits
+ * per cell, the run's strongest cell), or scaled to the photo's own strongest cell as stored. */
+function shownGrid(result, scale, full) {
+  if (scale !== "run") return result.cam;
+  return result.cam.map((row) => row.map((value) => Math.min(1, (value * result.strongest) / full)));
+}
+
 function ownCharts(container, data, strings) {
   const epochs = data.history.map((row) => row.epoch);
   const loss = chartBox(strings.loss_chart, "col-lg-6");
@@ -99,7 +106,7 @@ function turningNote(data, strings, goTo) {
 function probeCard(probe, strings) {
   const picture = el("img", {
     // squashed to a square, as the model sees it (the whole photo, no crop), so the grid lies over it exactly
-    attrs: { src: probe.url, alt: format(strings.photo_alt, { label: labelName(probe.label, strings) }), loading: "lazy",
+    attrs: { src: probe.url, alt: format(strings.photo_alt, { label: labelName(probe.label, strings) }),
       style: "display: block; width: 100%; aspect-ratio: 1 / 1; object-fit: fill; max-height: none" },
   });
   const frame = el("div", { className: "overlay-frame", attrs: { style: "display: block; width: 100%" }, children: [picture] });
@@ -117,8 +124,8 @@ function probeCard(probe, strings) {
   let map = null;
   return {
     card,
-    /** Shows `result` ({ label, probabilities, cam }); returns whether it is right. */
-    show(result, heatmaps) {
+    /** Shows `result` ({ label, probabilities, cam, strongest }); returns whether it is right. */
+    show(result, { heatmaps, scale, full }) {
       const right = result.label === probe.label;
       answer.textContent = format(strings.answer, {
         answer: labelName(result.label, strings), probability: percent(result.probabilities[result.label] ?? 0),
@@ -127,7 +134,7 @@ function probeCard(probe, strings) {
       verdict.className = `badge ${right ? "text-bg-success" : "text-bg-danger"}`;
       verdict.textContent = `${right ? "✓" : "✗"} ${right ? strings.right : strings.wrong}`;
       card.dataset.right = String(right);
-      const next = gridCanvas(result.cam);
+      const next = gridCanvas(shownGrid(result, scale, full));
       next.setAttribute("style", "position: absolute; inset: 0; width: 100%; height: 100%; opacity: .7; border-radius: .375rem");
       next.classList.toggle("d-none", !heatmaps);
       if (map) map.replaceWith(next); else frame.append(next);
@@ -163,6 +170,27 @@ export function mountTimeMachine(container, data, strings, { charts = null } = {
   const previous = el("button", { className: "btn btn-outline-secondary btn-sm", text: "◀", attrs: { type: "button", "aria-label": strings.previous } });
   const next = el("button", { className: "btn btn-outline-secondary btn-sm", text: "▶", attrs: { type: "button", "aria-label": strings.next } });
   const toggle = el("input", { className: "form-check-input", attrs: { type: "checkbox", role: "switch", checked: "" } });
+  // One scale for the whole run by default: a weak map stays faint, so the evidence is seen to grow. Not the analyze
+  // page's fixed 0.5 logits per cell: the evidence is spread over the cells, and the student CNN's 16 x 16 grid has
+  // five times Lite0's 7 x 7 cells, so its maps would stay invisible.
+  const answers = data.epochs.flatMap((entry) => entry.answers);
+  const full = Math.max(0, ...answers.map((a) => a.strongest ?? 0));
+  const scalable = full > 0 && answers.every((a) => a.strongest !== undefined);
+  let scale = scalable ? "run" : "own";
+  const scaleChoice = (value, text) => {
+    const input = el("input", { className: "btn-check", attrs: { type: "radio", name: `${id}-scale`, id: `${id}-${value}`, value } });
+    input.checked = value === scale;
+    input.addEventListener("change", () => { scale = value; select(slider.value); });
+    return [input, el("label", { className: "btn btn-outline-secondary btn-sm", text, attrs: { for: `${id}-${value}` } })];
+  };
+  const scales = scalable ? el("div", {
+    className: "d-flex flex-wrap align-items-center gap-2 small mb-2",
+    children: [el("span", { text: strings.scale_label, attrs: { id: `${id}-scale-label` } }), el("div", {
+      className: "btn-group flex-wrap", attrs: { role: "group", "aria-labelledby": `${id}-scale-label` },
+      children: [...scaleChoice("run", format(strings.scale_run, { full: logits(full) })),
+        ...scaleChoice("own", strings.scale_own)],
+    })],
+  }) : "";
   // the slider stays in view while the photos scroll by (phones)
   container.append(el("div", {
     className: "sticky-top bg-body pt-1 pb-2 mb-1",
@@ -182,6 +210,7 @@ export function mountTimeMachine(container, data, strings, { charts = null } = {
       className: "form-check form-switch small mb-2",
       children: [toggle, el("span", { className: "form-check-label", text: strings.show_heatmaps })],
     }),
+    scales,
   );
   for (const split of SPLITS) {
     const members = cards.filter((_card, index) => data.probes[index].split === split);
@@ -209,12 +238,14 @@ export function mountTimeMachine(container, data, strings, { charts = null } = {
     previous.disabled = chosen === 0;
     next.disabled = chosen === last;
     container.dataset.epoch = String(entry.epoch);
+    container.dataset.scale = scale;
     for (const chart of marked) {
       chart.$epochMarkers.chosen = entry.epoch;
       chart.draw();
     }
     const right = { train: 0, validation: 0 };
-    cards.forEach((card, i) => { if (card.show(entry.answers[i], toggle.checked)) right[data.probes[i].split] += 1; });
+    const view = { heatmaps: toggle.checked, scale, full };
+    cards.forEach((card, i) => { if (card.show(entry.answers[i], view)) right[data.probes[i].split] += 1; });
     for (const [split, score] of Object.entries(scores)) {
       const total = data.probes.filter((probe) => probe.split === split).length;
       score.textContent = format(strings.group_score, { right: right[split], count: total });
