@@ -30,7 +30,7 @@ from labeling.models import DATASET_LABELER, GoldImage, ImageScore, Label, Label
 from labeling.serializers import LearningCurveOutput
 from lessons.widget_strings import STRINGS
 from ml_models import runtime
-from ml_models.core import occlusion
+from ml_models.core.occlusion import faithfulness
 from ml_models.core.cam import FIXED_SCALE_LOGITS, fixed_scale, heatmap_png
 from ml_models.models import ModelVersion
 from ml_models.selectors import serving_version, versions_for
@@ -223,7 +223,7 @@ def _explained(classroom, image: StoredImage) -> dict:
         answer = model.answer(picture.rgb)
         verdict = answer.verdict
         png = heatmap_png(fixed_scale(answer.evidence), (picture.width, picture.height))
-        faithful = occlusion.faithfulness(model, model.inputs([picture.rgb])[0], answer.evidence, label=verdict.label)
+        faithful = faithfulness(model, model.inputs([picture.rgb])[0], answer.evidence, label=verdict.label)
         explained = {
             "answer": verdict.label, "probabilities": {"cat": verdict.cat, "dog": verdict.dog},
             "unusual_score": verdict.unusual_score, "unusual_threshold": verdict.unusual_threshold,

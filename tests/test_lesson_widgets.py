@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.module_loading import import_string
 from PIL import Image
 
 from classifier.services import analyze_image
@@ -38,7 +39,7 @@ def options(name: str, **given) -> dict:
 
 
 def data(name: str, classroom, user, **given) -> dict:
-    function = getattr(widget_data, widgets.REGISTRY[name].data_function)
+    function = import_string(widgets.REGISTRY[name].data_function)
     return function(classroom=classroom, user=user, options=options(name, **given))
 
 
@@ -85,7 +86,9 @@ def make_version(classroom, *, run=None, metrics=None) -> ModelVersion:
 
 def test_every_widget_with_data_has_a_function_and_every_module_its_strings():
     for widget in widgets.REGISTRY.values():
-        assert hasattr(widget_data, widget.data_function) == widget.has_data, widget.name
+        assert hasattr(widget_data, widget.name.replace("-", "_")) == (widget.has_data and not widget.data), widget.name
+        if widget.has_data:
+            assert callable(import_string(widget.data_function)), widget.name
         assert (Path(settings.BASE_DIR) / "static" / widget.module).is_file(), widget.module
         strings = widget_data.STRINGS[widget.name]
         assert strings and all(isinstance(text, Promise) for text in strings.values()), widget.name
@@ -145,6 +148,10 @@ def test_cam_shows_the_first_settled_cat_with_the_models_answer_and_heatmap(clas
     assert shown["heatmap_url"].startswith(prefix)
     overlay = Image.open(io.BytesIO(base64.b64decode(shown["heatmap_url"][len(prefix):])))
     assert overlay.mode == "RGBA" and overlay.size == (41, 30)  # the picture's own aspect ratio
+    faithfulness = shown["faithfulness"]  # the map's check beside it: hottest fifth hidden vs coldest fifth
+    answered = shown["unusual_score"] if shown["answer"] == "unusual" else shown["probabilities"][shown["answer"]]
+    assert faithfulness["class"] == shown["answer"] and faithfulness["baseline"] == pytest.approx(answered, abs=1e-4)
+    assert faithfulness["faithful"] == (faithfulness["hot"]["drop"] > faithfulness["cold"]["drop"])
     assert data("cam", classroom, student) == shown  # the second time from the cache, the same
 
 
