@@ -49,6 +49,7 @@ bench: install models
 	$(PY) -m bench.analyze
 	$(PY) -m bench.lessons
 	$(PY) -m bench.inside
+	$(PY) -m bench.time_machine
 
 bench-train: install models
 	$(PY) -m bench.train

@@ -52,8 +52,8 @@ def analyze_image(*, content: bytes, original_name: str, user, classroom=None) -
                 "method": "CAM",
                 "explained": answer.explained,
                 "against": answer.against,
-                "grid": np.round(answer.cam, 3).tolist(),  # per-photo scale: the heatmap PNG
-                "evidence": np.round(answer.evidence, 4).tolist(),  # signed, logits per cell
+                "grid": np.round(answer.cam.astype(np.float64), 3).tolist(),  # per-photo scale: the heatmap PNG
+                "evidence": np.round(answer.evidence.astype(np.float64), 4).tolist(),  # signed, logits per cell
                 "fixed_scale_logits": FIXED_SCALE_LOGITS,
             },
             heatmap=heatmap_name,

@@ -11,7 +11,7 @@ from inside.widget_strings import FAITHFULNESS as INSIDE_FAITHFULNESS
 from inside.widget_strings import STRINGS as INSIDE_STRINGS
 from labeling.views import KAPPA_WORDS, STATUS_NAMES
 from ml_models.views import ARTIFACT_NAMES
-from training.views import CURVE_VERDICTS, FAMILY_NAMES
+from training.views import CURVE_VERDICTS, FAMILY_NAMES, TIME_MACHINE
 
 COMMON = {"error": _("Something went wrong. Try again.")}
 LABELS = {"label_cat": _("cat"), "label_dog": _("dog"), "label_neither": _("neither")}  # what people answer
@@ -48,42 +48,6 @@ RUN = {  # one line about a training run
     "dropout": _("dropout %(value)s"),
 }
 
-TIME_MACHINE = {  # the run page's time machine says the same (templates/training/_time_machine_words.html)
-    "intro": _("A fixed set of photos of your class (up to twelve), chosen by their content hash before training "
-               "began: half from the photos the model trained on, half from the validation photos it never trained "
-               "on. Move the slider to see, after each epoch, what the model answered for each photo and which "
-               "parts of it pushed that answer."),
-    "slider": _("Epoch shown"),
-    "epoch_of": _("Epoch %(epoch)s of %(count)s (%(stage)s)"),
-    "previous": _("Previous epoch"), "next": _("Next epoch"),
-    "turning": _("Validation loss starts rising after epoch %(epoch)s (the dashed line): the model starts "
-                 "memorising the training photos. Compare the two groups of photos before and after it."),
-    "turning_noise": _("The learning curves do not call this overfitting: the rise after it may be noise."),
-    "no_turning": _("Validation loss did not turn up in this run: it was lowest at the last epoch."),
-    "go_turning": _("Go to epoch %(epoch)s"),
-    "turning_marker": _("validation loss turns up"),
-    "train_group": _("Photos it trained on (training split)"),
-    "validation_group": _("Photos it never trained on (validation split)"),
-    "group_score": _("Right at this epoch: %(right)s of %(count)s"),
-    "right": _("right"), "wrong": _("wrong"),
-    "answer": _("model: %(answer)s (%(probability)s)"),
-    "label": _("label: %(label)s"),
-    "photo_alt": _("A photo of your class labelled %(label)s"),
-    "show_heatmaps": _("Show heatmaps"),
-    "about": _("About these answers and heatmaps"),
-    "scale_label": _("Heatmap scale:"),
-    "scale_run": _("the same for every photo and epoch (full colour: the run's strongest cell, %(full)s logits)"),
-    "scale_own": _("each photo's own strongest cell"),
-    "scale_note": _("Each photo is squashed to a square, as the model sees it. Warm colours mark the parts that "
-                    "pushed its answer; parts that pushed the other way are transparent. On the same scale for every "
-                    "photo and epoch a weak map stays faint, so you see the evidence grow as the model learns. "
-                    "Scaled to each photo's strongest cell, as on the Analyze page, every map is bright: compare "
-                    "where the model looks, not how strongly."),
-    "forced_note": _("Here the model always answers cat or dog: the unusual score needs the ImageNet outputs, which "
-                     "a version only gets when it is exported after training."),
-    "hidden": _("Probe photos not shown here: %(count)s (pictures no longer in the class and, for students, gold "
-                "pictures and pictures they have not labelled yet)."),
-}
 
 STRINGS: dict[str, dict] = {
     "analyze": {

@@ -64,7 +64,7 @@ def test_cat_photo_is_analyzed_end_to_end(api, classroom, active_model, media_ro
     assert body["probabilities"]["cat"] > 0.9
     assert body["probabilities"]["cat"] + body["probabilities"]["dog"] == pytest.approx(1.0)
     assert 0 <= body["unusual_score"] < body["unusual_threshold"] <= 1
-    assert body["model_version"] == {"id": active_model.id, "name": "lite0-imagenet", "version": 2}
+    assert body["model_version"] == {"id": active_model.id, "name": "lite0-imagenet", "version": pretrained.VERSION}
     assert body["class"] == classroom.pk  # her current class's model answered
     assert body["original_name"] == "chelsea.jpg" and body["shared_into"] == []  # private until she shares it
     assert body["tags"][0]["tag"] == "cat" and body["tags"][0]["label_es"] == "gato" and body["tags_agree"]
@@ -176,10 +176,10 @@ def test_the_class_field_chooses_which_class_model_answers(api, student, classro
     settings.MODELS_DIR = tmp_path / "models"
     folder = pretrained.artifact_dir(settings.MODELS_DIR)
     shutil.copytree(model_folder, folder)
-    copy = folder.parent / "3"  # another servable version of the same network
+    copy = folder.parent / str(pretrained.VERSION + 1)  # another servable version of the same network
     shutil.copytree(folder, copy)
     manifest = Manifest.read(copy)
-    Manifest(**{**manifest.__dict__, "version": 3}).write(copy)
+    Manifest(**{**manifest.__dict__, "version": pretrained.VERSION + 1}).write(copy)
     runtime.clear()
     older, newer = register_version(folder=folder), register_version(folder=copy)  # the newer is the default
     other = classes.create_class(name="2º Bach B", teacher=make_user("olga", "teacher"))
@@ -189,7 +189,7 @@ def test_the_class_field_chooses_which_class_model_answers(api, student, classro
         picture = images.jpeg()
         assert upload(api, picture, **{"class": classroom.pk}).json()["model_version"]["id"] == newer.pk  # default
         answered = upload(api, picture, **{"class": other.pk}).json()
-        assert (answered["class"], answered["model_version"]["version"]) == (other.pk, 2)
+        assert (answered["class"], answered["model_version"]["version"]) == (other.pk, pretrained.VERSION)
         assert upload(api, picture).json()["class"] == other.pk  # no class given: the current one
 
         stranger = classes.create_class(name="3º ESO", teacher=make_user("pablo", "teacher"))

@@ -22,7 +22,7 @@ from labeling.models import ImageScore
 from lessons import widget_data, widgets
 from ml_models.models import ModelVersion
 from tests.images import jpeg
-from training.models import TrainingRun
+from training.models import TimeMachine, TrainingRun
 from training.pipeline.config import PRESETS
 from training.services import dataset_snapshot
 
@@ -384,7 +384,13 @@ def test_every_widget_draws_in_a_lesson_in_spanish_and_english(live_server, tran
     analyze_image(content=jpeg(64, 48), original_name="mine.jpg", user=student, classroom=classroom)
     cv = {"folds": 3, "accuracy_per_fold": [0.9, 0.8, 1.0], "accuracy_mean": 0.9, "accuracy_std": 0.0816,
           "method": "student_cnn"}
-    make_run(classroom, history=CURVE_ROWS, results={"test": {"accuracy": 0.7}, "cross_validation": cv}, cv_folds=3)
+    run = make_run(classroom, history=CURVE_ROWS, results={"test": {"accuracy": 0.7}, "cross_validation": cv}, cv_folds=3)
+    probes = [{"sha256": item["sha256"], "split": split, "label": item["label"]}
+              for item, split in zip(run.dataset, ("train", "validation"))]
+    TimeMachine.objects.create(run=run, probes=probes, epochs=[  # as training/pipeline/probes.py records it
+        {"epoch": row["epoch"], "stage": row["stage"], "answers": [
+            {"label": "cat", "probabilities": {"cat": 0.6, "dog": 0.4}, "cam": [[0.0, 1.0], [0.5, 0.0]],
+             "strongest": 0.2} for _probe in probes]} for row in CURVE_ROWS])
     version = make_version(classroom, metrics={"test": {"count": 30}, "artifacts": [
         {"kind": "onnx", "artifact": "ONNX", "size_bytes": 4_000_000, "latency_p50_ms": 2.5, "accuracy": 0.95},
         {"kind": "onnx_int8", "artifact": "ONNX INT8", "size_bytes": 1_100_000, "latency_p50_ms": 1.9, "accuracy": 0.9}]})
@@ -405,7 +411,8 @@ def test_every_widget_draws_in_a_lesson_in_spanish_and_english(live_server, tran
             page.wait_for_selector(f"[data-widget={name}] .widget-body[data-ready=true]", timeout=15_000)
             assert page.get_attribute(f"[data-widget={name}] .widget-body", "data-state") == "ready", name
         charts = page.evaluate("[...document.querySelectorAll('.lesson-widget canvas')].filter(c => Chart.getChart(c)).length")
-        assert charts == 7  # curves (2), folds, categories, artifacts (2), learning curve
+        # curves (2), time machine (2), folds, categories, artifacts (2), learning curve, a layer's channel means
+        assert charts == 10
         assert page.locator("[data-widget=confusion] [data-mistake]").count() == 1
         assert page.locator("[data-widget=cam] .widget-heatmap").count() == 1
         assert page.get_attribute("[data-widget=cam] [data-answer]", "data-answer") == "cat"

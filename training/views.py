@@ -75,11 +75,59 @@ CURVE_VERDICTS = {
 }
 
 
+TIME_MACHINE = {  # the time machine's words, on the run page and in the lesson widget `time-machine`
+    "intro": gettext_lazy("A fixed set of photos of your class (up to twelve), chosen by their content "
+                          "hash before training began: half from the photos the model trained on, half "
+                          "from the validation photos it never trained on. Move the slider to see, after "
+                          "each epoch, what the model answered for each photo and which parts of it pushed "
+                          "that answer."),
+    "slider": gettext_lazy("Epoch shown"),
+    "epoch_of": gettext_lazy("Epoch %(epoch)s of %(count)s (%(stage)s)"),
+    "previous": gettext_lazy("Previous epoch"),
+    "next": gettext_lazy("Next epoch"),
+    "turning": gettext_lazy("Validation loss starts rising after epoch %(epoch)s (the dashed line): the "
+                            "model starts memorising the training photos. Compare the two groups of photos "
+                            "before and after it."),
+    "turning_noise": gettext_lazy("The learning curves do not call this overfitting: the rise after it may "
+                                  "be noise."),
+    "no_turning": gettext_lazy("Validation loss did not turn up in this run: it was lowest at the last "
+                               "epoch."),
+    "go_turning": gettext_lazy("Go to epoch %(epoch)s"),
+    "turning_marker": gettext_lazy("validation loss turns up"),
+    "train_group": gettext_lazy("Photos it trained on (training split)"),
+    "validation_group": gettext_lazy("Photos it never trained on (validation split)"),
+    "group_score": gettext_lazy("Right at this epoch: %(right)s of %(count)s"),
+    "right": gettext_lazy("right"),
+    "wrong": gettext_lazy("wrong"),
+    "answer": gettext_lazy("model: %(answer)s (%(probability)s)"),
+    "label": gettext_lazy("label: %(label)s"),
+    "photo_alt": gettext_lazy("A photo of your class labelled %(label)s"),
+    "show_heatmaps": gettext_lazy("Show heatmaps"),
+    "about": gettext_lazy("About these answers and heatmaps"),
+    "scale_label": gettext_lazy("Heatmap scale:"),
+    "scale_run": gettext_lazy("the same for every photo and epoch (full colour: the run's strongest cell, "
+                              "%(full)s logits)"),
+    "scale_own": gettext_lazy("each photo's own strongest cell"),
+    "scale_note": gettext_lazy("Each photo is squashed to a square, as the model sees it. Warm colours "
+                               "mark the parts that pushed its answer; parts that pushed the other way are "
+                               "transparent. On the same scale for every photo and epoch a weak map stays "
+                               "faint, so you see the evidence grow as the model learns. Scaled to each "
+                               "photo's strongest cell, as on the Analyze page, every map is bright: "
+                               "compare where the model looks, not how strongly."),
+    "forced_note": gettext_lazy("Here the model always answers cat or dog: the unusual score needs the "
+                                "ImageNet outputs, which a version only gets when it is exported after "
+                                "training."),
+    "hidden": gettext_lazy("Probe photos not shown here: %(count)s (pictures no longer in the class and, "
+                           "for students, gold pictures and pictures they have not labelled yet)."),
+}
+
+
 def run_strings() -> dict:
     return {
         "loss": _("loss"), "accuracy": _("accuracy"), "train": _("training"), "validation": _("validation"),
         "epoch": _("epoch"), "epochs": _("epochs"),
         **CURVE_VERDICTS,
+        "time_machine": TIME_MACHINE,
         "stages": {"train": _("training"), "head": _("new final layer"), "fine_tune": _("fine-tuning")},
         "precision": _("precision"), "recall": _("recall"), "size": _("size (MB)"),
         "latency": _("latency p50 (ms)"), "test_accuracy": _("test accuracy (%)"),

@@ -133,11 +133,10 @@ function drawUnusual(unusual) {
   }
 }
 
-// The time machine's words: its own (templates/training/_time_machine_words.html) with the page's names of
-// the stages and classes.
+// The time machine's words (training.views.TIME_MACHINE, the lesson widget's too) with the page's names of the
+// stages and classes.
 function timeMachineWords() {
-  const words = Object.fromEntries([...$("time-machine-words").content.querySelectorAll("[data-key]")]
-    .map((span) => [span.dataset.key, span.textContent]));
+  const words = { ...strings.time_machine };
   for (const [stage, name] of Object.entries(strings.stages)) words[`stage_${stage}`] = name;
   for (const [label, name] of Object.entries(strings.classes)) words[`label_${label}`] = name;
   return words;
