@@ -6,7 +6,7 @@
 import { apiFetch } from "./api.js";
 import { el, format } from "./dom.js";
 import { number, percent } from "./format.js";
-import { errorText, note } from "./widget_parts.js";
+import { errorText, loadData, note, ready } from "./widget_parts.js";
 
 const ANALYSIS_API = "/api/v1/analyses/";
 const MODEL_API = "/api/v1/models/";
@@ -82,6 +82,21 @@ export function analysisChooser(element, data, strings, onChoose) {
       el("div", { className: "d-flex flex-wrap gap-1", attrs: { role: "group", "aria-label": strings.choose_photo }, children: buttons }),
     ],
   });
+}
+
+/** What every look-inside widget starts with: its data, a status line and a box for its content, under the
+ * reader's photo chooser (which calls `show(analysis)`). Null once an empty state or an error is shown instead. */
+export async function insideFrame(element, context, show) {
+  const data = await loadData(element, context);
+  if (!data) {
+    ready(element);
+    return null;
+  }
+  const status = statusLine(context.strings);
+  const content = el("div");
+  element.replaceChildren(analysisChooser(element, data, context.strings, (analysis) => show(analysis)), status.element, content);
+  element.addEventListener("inside:error", (event) => status.fail(event.detail));
+  return { data, status, content };
 }
 
 /** A live status line: status.busy(text) shows a spinner, status.fail(error) the error, status.clear(). */

@@ -5,9 +5,9 @@
 import { apiFetch } from "../lib/api.js";
 import { el, format } from "../lib/dom.js";
 import { number } from "../lib/format.js";
-import { analysisChooser, analysisOf, disclosure, statusLine } from "../lib/inside.js";
+import { analysisOf, disclosure, insideFrame } from "../lib/inside.js";
 import { featureMapPanel, shapeText, typeName } from "../lib/inside_feature_maps.js";
-import { loadData, note, ready } from "../lib/widget_parts.js";
+import { note, ready } from "../lib/widget_parts.js";
 
 const SMALL_MODEL = 40; // layers: a model this small is shown open
 
@@ -147,17 +147,10 @@ function header(architecture, strings) {
 }
 
 export async function mount(element, context) {
-  const data = await loadData(element, context);
-  if (!data) {
-    ready(element);
-    return;
-  }
+  const frame = await insideFrame(element, context, (analysis) => show(analysis));
+  if (!frame) return;
+  const { data, status, content } = frame;
   const { strings } = context;
-  const status = statusLine(strings);
-  const content = el("div");
-  const chooser = analysisChooser(element, data, strings, (analysis) => show(analysis));
-  element.replaceChildren(chooser, status.element, content);
-  element.addEventListener("inside:error", (event) => status.fail(event.detail));
 
   async function show(analysis) {
     status.busy(strings.loading_architecture);

@@ -3,9 +3,9 @@
 // the architecture widget's (lib/inside_feature_maps.js).
 import { apiFetch } from "../lib/api.js";
 import { el, format } from "../lib/dom.js";
-import { analysisChooser, analysisOf, statusLine } from "../lib/inside.js";
+import { analysisOf, insideFrame } from "../lib/inside.js";
 import { featureMapPanel, shapeText, typeName } from "../lib/inside_feature_maps.js";
-import { loadData, note, ready } from "../lib/widget_parts.js";
+import { note, ready } from "../lib/widget_parts.js";
 
 /** The layer the option names, or (auto, or a name this model lacks) the middle one of those with maps. */
 export function chosenLayer(layers, option) {
@@ -14,17 +14,11 @@ export function chosenLayer(layers, option) {
 }
 
 export async function mount(element, context) {
-  const data = await loadData(element, context);
-  if (!data) {
-    ready(element);
-    return;
-  }
+  const frame = await insideFrame(element, context, (analysis) => show(analysis));
+  if (!frame) return;
+  const { data, status, content } = frame;
   const { strings } = context;
   const option = context.options.layer || "auto";
-  const status = statusLine(strings);
-  const content = el("div");
-  element.replaceChildren(analysisChooser(element, data, strings, (analysis) => show(analysis)), status.element, content);
-  element.addEventListener("inside:error", (event) => status.fail(event.detail));
 
   async function show(analysis) {
     status.busy(strings.loading_architecture);

@@ -4,9 +4,9 @@
 import { apiFetch } from "../lib/api.js";
 import { el, format } from "../lib/dom.js";
 import { number } from "../lib/format.js";
-import { analysisChooser, analysisOf, opacitySlider, photoFrame, statusLine, timingNote } from "../lib/inside.js";
+import { analysisOf, insideFrame, opacitySlider, photoFrame, timingNote } from "../lib/inside.js";
 import { channelCanvas, rampLegend } from "../lib/inside_maps.js";
-import { loadData, note, ready } from "../lib/widget_parts.js";
+import { note, ready } from "../lib/widget_parts.js";
 
 function filterCard(item, strings, onChoose) {
   const card = el("button", {
@@ -30,16 +30,10 @@ function filterCard(item, strings, onChoose) {
 }
 
 export async function mount(element, context) {
-  const data = await loadData(element, context);
-  if (!data) {
-    ready(element);
-    return;
-  }
+  const frame = await insideFrame(element, context, (analysis) => show(analysis));
+  if (!frame) return;
+  const { data, status, content } = frame;
   const { strings } = context;
-  const status = statusLine(strings);
-  const content = el("div");
-  element.replaceChildren(analysisChooser(element, data, strings, (analysis) => show(analysis)), status.element, content);
-  element.addEventListener("inside:error", (event) => status.fail(event.detail));
 
   async function show(analysis) {
     status.busy(strings.computing_filters);

@@ -6,9 +6,9 @@
 import { apiFetch } from "../lib/api.js";
 import { el, format } from "../lib/dom.js";
 import { number } from "../lib/format.js";
-import { analysisChooser, analysisOf, disclosure, opacitySlider, photoFrame, statusLine } from "../lib/inside.js";
+import { analysisOf, disclosure, insideFrame, opacitySlider, photoFrame, statusLine } from "../lib/inside.js";
 import { channelCanvas } from "../lib/inside_maps.js";
-import { loadData, note, ready } from "../lib/widget_parts.js";
+import { note, ready } from "../lib/widget_parts.js";
 
 const COLOURS = ["red", "green", "blue"];
 const STEPS = ["patch", "kernel", "products", "sum", "bias", "activation", "check"];
@@ -128,16 +128,10 @@ function batchnormNote(answer, strings) {
 }
 
 export async function mount(element, context) {
-  const data = await loadData(element, context);
-  if (!data) {
-    ready(element);
-    return;
-  }
+  const frame = await insideFrame(element, context, (analysis) => show(analysis));
+  if (!frame) return;
+  const { data, status, content } = frame;
   const { strings } = context;
-  const status = statusLine(strings);
-  const content = el("div");
-  element.replaceChildren(analysisChooser(element, data, strings, (analysis) => show(analysis)), status.element, content);
-  element.addEventListener("inside:error", (event) => status.fail(event.detail));
   let setChannel = null; // set once a photo's maps are shown
   document.addEventListener("inside:channel", (event) => setChannel?.(event.detail.channel));
 

@@ -7,13 +7,12 @@ import { apiFetch } from "../lib/api.js";
 import { el, format } from "../lib/dom.js";
 import { number, percent } from "../lib/format.js";
 import {
-  analysisChooser, analysisDetail, analysisOf, answerWord, correlationWords, dropText, photoFrame, pointsText,
-  statusLine, timingNote,
+  analysisDetail, analysisOf, answerWord, correlationWords, dropText, insideFrame, photoFrame, pointsText, statusLine, timingNote,
 } from "../lib/inside.js";
 import { faithfulnessView, measuredOn } from "../lib/inside_faithfulness.js";
 import { occlusionCanvas, patchEdges, rampLegend } from "../lib/inside_maps.js";
 import { painter } from "../lib/inside_paint.js";
-import { loadData, note, ready } from "../lib/widget_parts.js";
+import { note, ready } from "../lib/widget_parts.js";
 
 const FILLS = ["mean", "blur", "grey"];
 const LIMITS = { patch: [16, 112], stride: [8, 112] };
@@ -241,20 +240,14 @@ function faithfulnessSection(analysis, strings) {
 }
 
 export async function mount(element, context) {
-  const data = await loadData(element, context);
-  if (!data) {
-    ready(element);
-    return;
-  }
+  const frame = await insideFrame(element, context, (analysis) => show(analysis));
+  if (!frame) return;
+  const { data, status, content } = frame;
   const { strings } = context;
-  const status = statusLine(strings);
-  const content = el("div");
   const show = (analysis) => {
     status.clear();
     content.replaceChildren(paintSection(analysis, strings, element), mapSection(analysis, strings, element), faithfulnessSection(analysis, strings));
   };
-  element.replaceChildren(analysisChooser(element, data, strings, show), status.element, content);
-  element.addEventListener("inside:error", (event) => status.fail(event.detail));
   show(analysisOf(data));
   ready(element);
 }
