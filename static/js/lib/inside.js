@@ -99,6 +99,21 @@ export async function insideFrame(element, context, show) {
   return { data, status, content };
 }
 
+/** The analysis's model's layer table (GET /api/v1/models/{id}/architecture/); null once the status line says
+ * why it could not be read. */
+export async function architectureOf(analysis, status, element, strings) {
+  status.busy(strings.loading_architecture);
+  try {
+    const architecture = await apiFetch(analysis.architectureUrl);
+    status.clear();
+    return architecture;
+  } catch (error) {
+    status.fail(error);
+    element.dataset.state = "error";
+    return null;
+  }
+}
+
 /** A live status line: status.busy(text) shows a spinner, status.fail(error) the error, status.clear(). */
 export function statusLine(strings, className = "small my-2") {
   const line = el("div", { className, attrs: { role: "status", "aria-live": "polite" } });

@@ -2,10 +2,9 @@
 // its groups in order (stem, blocks grouped by stage, head; or the small CNN's conv blocks and classifier), each
 // layer with its type, output shape and parameter count, and the total. A layer with feature maps opens them
 // for the analysis's photo (lib/inside_feature_maps.js).
-import { apiFetch } from "../lib/api.js";
 import { el, format } from "../lib/dom.js";
 import { number } from "../lib/format.js";
-import { analysisOf, disclosure, insideFrame } from "../lib/inside.js";
+import { analysisOf, architectureOf, disclosure, insideFrame } from "../lib/inside.js";
 import { featureMapPanel, shapeText, typeName } from "../lib/inside_feature_maps.js";
 import { note, ready } from "../lib/widget_parts.js";
 
@@ -153,16 +152,8 @@ export async function mount(element, context) {
   const { strings } = context;
 
   async function show(analysis) {
-    status.busy(strings.loading_architecture);
-    let architecture;
-    try {
-      architecture = await apiFetch(analysis.architectureUrl);
-    } catch (error) {
-      status.fail(error);
-      element.dataset.state = "error";
-      return;
-    }
-    status.clear();
+    const architecture = await architectureOf(analysis, status, element, strings);
+    if (!architecture) return;
     const panel = el("div", { className: "inside-panel", attrs: { "aria-live": "polite" }, children: [note(strings.pick_layer, "mb-0")] });
     let opened = null;
     const open = async (layer, button) => {

@@ -1,9 +1,8 @@
 // Widget "feature-maps": one layer's feature maps for the reader's photo (option `layer`: a layer's name, or
 // `auto`, a layer halfway through the network), with a menu of the other layers that have them. The panel is
 // the architecture widget's (lib/inside_feature_maps.js).
-import { apiFetch } from "../lib/api.js";
 import { el, format } from "../lib/dom.js";
-import { analysisOf, insideFrame } from "../lib/inside.js";
+import { analysisOf, architectureOf, insideFrame } from "../lib/inside.js";
 import { featureMapPanel, shapeText, typeName } from "../lib/inside_feature_maps.js";
 import { note, ready } from "../lib/widget_parts.js";
 
@@ -21,16 +20,8 @@ export async function mount(element, context) {
   const option = context.options.layer || "auto";
 
   async function show(analysis) {
-    status.busy(strings.loading_architecture);
-    let architecture;
-    try {
-      architecture = await apiFetch(analysis.architectureUrl);
-    } catch (error) {
-      status.fail(error);
-      element.dataset.state = "error";
-      return;
-    }
-    status.clear();
+    const architecture = await architectureOf(analysis, status, element, strings);
+    if (!architecture) return;
     const layers = architecture.layers.filter((layer) => layer.feature_maps);
     if (!layers.length) {
       content.replaceChildren(note(strings.no_maps, "mb-0"));
