@@ -51,7 +51,8 @@ RUN = {  # one line about a training run
 
 STRINGS: dict[str, dict] = {
     "analyze": {
-        **COMMON, **ANSWER,
+        **COMMON, **ANSWER, **INSIDE_FAITHFULNESS,
+        "look_inside": _("Look inside"),
         "drop": _("Drag a photo here"),
         "choose": _("or click to choose a file (JPEG, PNG, GIF, WebP or BMP, up to 10 MB)"),
         "analyzing": _("Analyzing…"),

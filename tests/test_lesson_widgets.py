@@ -420,6 +420,8 @@ def test_every_widget_draws_in_a_lesson_in_spanish_and_english(live_server, tran
             {"name": "foto.jpg", "mimeType": "image/jpeg", "buffer": chelsea.getvalue()}])
         page.wait_for_selector("[data-widget=analyze] .widget-body[data-state=answered]", timeout=15_000)
         assert page.locator("[data-widget=analyze] .widget-heatmap").count() == 1
+        page.wait_for_selector("[data-widget=analyze] [data-faithful]")  # the heatmap's check beside it
+        assert page.locator("[data-widget=analyze] a[href^='/inside/?analysis=']").count() == 1
         page.click("[data-widget=augmentation] .btn-primary")
         page.wait_for_selector("[data-widget=augmentation] .spinner-border")
         page.screenshot(path=str(artifacts_dir / f"lesson-widgets-{language}.png"), full_page=True)

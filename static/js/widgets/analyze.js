@@ -1,9 +1,11 @@
 // Widget "analyze": the reader analyses a photo with their class's active model and sees the answer, the
-// cat/dog probabilities, the unusual score against its threshold and the heatmap over the photo.
+// cat/dog probabilities, the unusual score against its threshold and the heatmap over the photo, with the
+// heatmap's faithfulness check beside it and a link to look inside the network on that photo.
 import { apiFetch } from "../lib/api.js";
 import { answerView } from "../lib/answer_view.js";
 import { el } from "../lib/dom.js";
-import { errorText, note, ready } from "../lib/widget_parts.js";
+import { faithfulnessView } from "../lib/inside_faithfulness.js";
+import { errorText, link, note, ready } from "../lib/widget_parts.js";
 
 const ANALYSES_URL = "/api/v1/analyses/";
 
@@ -45,9 +47,18 @@ export async function mount(element, context) {
       const analysis = await apiFetch(ANALYSES_URL, { method: "POST", form });
       status.replaceChildren();
       const model = `${analysis.model_version.name} v${analysis.model_version.version}`;
+      const faithfulness = el("div", { className: "mt-2", attrs: { "aria-live": "polite" } });
       result.replaceChildren(answerView(analysis.image_url, resultOf(analysis), strings,
-        { imageAlt: analysis.original_name, modelName: model }));
+        { imageAlt: analysis.original_name, modelName: model }), faithfulness,
+      el("p", { className: "small mt-2 mb-0", children: [link(strings.look_inside, `/inside/?analysis=${analysis.id}`)] }));
       element.dataset.state = "answered";
+      try { // two more answers of the model: what the heatmap's hottest and coldest fifths were worth
+        const check = await apiFetch(`${ANALYSES_URL}${analysis.id}/faithfulness/`);
+        faithfulness.replaceChildren(el("p", { className: "small fw-semibold mb-1", text: strings.faithful_title }),
+          faithfulnessView(check, strings));
+      } catch (error) {
+        faithfulness.replaceChildren(note(errorText(error, strings)));
+      }
     } catch (error) {
       status.replaceChildren(el("div", { className: "alert alert-danger mb-0", attrs: { role: "alert" }, text: errorText(error, strings) }));
       element.dataset.state = "error";
