@@ -37,7 +37,8 @@ def test_prepare_is_idempotent(model_folder):
     before = {path.name: path.stat().st_mtime_ns for path in model_folder.iterdir()}
     messages = []
     manifest = pretrained.prepare(model_folder.parent.parent, log=messages.append)
-    assert manifest.name == "lite0-imagenet" and manifest.version == 2 and manifest.metrics["parity"]["passed"]
+    assert manifest.name == "lite0-imagenet" and manifest.version == pretrained.VERSION == 3
+    assert manifest.metrics["parity"]["passed"] and manifest.metrics["explain_parity"]["passed"]
     assert messages == [f"lite0-imagenet v3: artifacts present and verified in {model_folder}"]
     assert {path.name: path.stat().st_mtime_ns for path in model_folder.iterdir()} == before
 
@@ -104,7 +105,8 @@ def test_one_session_shared_by_concurrent_threads(transactional_db, models_dir):
 def test_the_cache_keeps_only_the_recently_used_versions(db, models_dir):
     cache = runtime.SessionCache(size=2)
     versions = [register_version(folder=pretrained.artifact_dir(models_dir))]
-    versions += [register_version(folder=copy_as_version(models_dir, number)) for number in (3, 4)]
+    later = (pretrained.VERSION + 1, pretrained.VERSION + 2)
+    versions += [register_version(folder=copy_as_version(models_dir, number)) for number in later]
     first = cache.get(versions[0])
     cache.get(versions[1])
     assert cache.get(versions[0]) is first  # used again: now the most recent
