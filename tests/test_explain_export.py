@@ -1,7 +1,6 @@
 """The explain artifacts (ml_models/networks/explain.py) against Keras, for both model families, on real photos."""
 import numpy as np
 import pytest
-from PIL import Image
 
 from ml_models.core.contract import INPUT_SIZE
 from ml_models.core.explain import Explainer
@@ -104,4 +103,3 @@ def test_lite0_explain_graph_equals_the_ported_keras_network(model_folder, photo
         assert found[name].shape == expected[name][0].shape
         assert np.abs(found[name] - expected[name][0]).max() / scale < 1e-3, name
     assert explainer.architecture["params"] == network.count_params()
-    assert Image.fromarray(photos[0]).size == (INPUT_SIZE, INPUT_SIZE)

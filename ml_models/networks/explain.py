@@ -147,7 +147,7 @@ def _first_conv(model: keras.Model) -> dict:
     if not isinstance(source, keras.layers.Rescaling):
         raise ValueError(f"{conv.name} does not read the normalised picture")
     weights = conv.get_weights()
-    kernel, bias = weights[0], (weights[1] if conv.use_bias else np.zeros(kernel_channels(weights[0]), np.float32))
+    kernel, bias = weights[0], (weights[1] if conv.use_bias else np.zeros(weights[0].shape[-1], np.float32))
     gamma, beta, mean, variance = bn.get_weights()
     scale = gamma / np.sqrt(variance + bn.epsilon)
     max_value = activation.get_config().get("max_value")
@@ -160,10 +160,6 @@ def _first_conv(model: keras.Model) -> dict:
                       "variance": variance.tolist(), "epsilon": float(bn.epsilon)},
         "normalisation": {"scale": float(np.asarray(source.scale)), "offset": float(np.asarray(source.offset))},
     }
-
-
-def kernel_channels(kernel: np.ndarray) -> int:
-    return int(kernel.shape[-1])
 
 
 def architecture(model: keras.Model, *, family: str) -> dict:
