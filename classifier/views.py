@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from classifier import selectors, services
 from classifier.images import ACCEPTED_FORMATS
+from edge.isolation import cross_origin_isolated
 from eduai import classes
 from ml_models.models import ModelVersion
 from ml_models.selectors import serving_version
@@ -12,6 +13,7 @@ from ml_models.selectors import serving_version
 RECENT_ANALYSES = 12
 
 
+@cross_origin_isolated
 def analyze_page(request):
     """The analyzer: anonymous visitors see what it does and a log-in button."""
     user = request.user

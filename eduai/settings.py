@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "lessons",
     "inside",
     "training",
+    "edge",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from classifier.urls import api_urlpatterns as classifier_api
+from edge import urls as edge_urls
 from eduai import api as classes_api
 from eduai import views as classes_views
 from inside import urls as inside_urls
@@ -24,6 +25,7 @@ class_api = [
     *training_urls.class_api_urlpatterns,
     *models_urls.class_api_urlpatterns,
     *lessons_urls.class_api_urlpatterns,
+    *edge_urls.class_api_urlpatterns,
 ]
 
 api_v1 = [
@@ -40,6 +42,7 @@ api_v1 = [
     *models_urls.api_urlpatterns,
     *lessons_urls.api_urlpatterns,
     *inside_urls.api_urlpatterns,
+    *edge_urls.api_urlpatterns,
 ]
 
 classes_pages = ([
@@ -59,6 +62,7 @@ urlpatterns = [
     path("classes/<int:class_id>/", include((lessons_urls.class_urlpatterns, "lessons_class"))),
     path("lessons/", include("lessons.urls")),
     path("inside/", include("inside.urls")),
+    path("edge/", include("edge.urls")),
     path("labeling/", classes_views.current_class_section, {"section": "labeling"}, name="labeling-current"),
     path("training/", classes_views.current_class_section, {"section": "training"}, name="training-current"),
     path("training/augmentation/", training_views.augmentation_page, name="augmentation"),

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy
 
 from classifier.selectors import analyses_of
+from edge.isolation import cross_origin_isolated
 from eduai.errors import not_found
 from inside.widget_data import RECENT, context_for
 from lessons import widgets
@@ -33,6 +34,7 @@ def _frame(name: str, data: dict) -> str:
         "inline_json": json.dumps(data), "needs_class": False})
 
 
+@cross_origin_isolated
 @login_required
 def inside_page(request):
     recent = list(analyses_of(user=request.user)[:RECENT])

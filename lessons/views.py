@@ -9,11 +9,13 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from edge.isolation import cross_origin_isolated
 from eduai import classes, policies
 from eduai.class_scope import ClassTeacherPage
 from eduai.errors import AppError
@@ -53,6 +55,7 @@ class LessonListPage(LoginRequiredMixin, TemplateView):
                 "teaching": classroom is not None and policies.can_teach(user, classroom)}
 
 
+@method_decorator(cross_origin_isolated, name="dispatch")
 class LessonPage(LoginRequiredMixin, TemplateView):
     template_name = "lessons/lesson.html"
 
