@@ -6,12 +6,13 @@ outputs by name ("probabilities", "embedding", "feature_maps") out. In the INT8 
 in between is integer: the graph's own cast of the uint8 image to float is followed at once by a
 quantize op, and each output ends with a dequantize op. So one runner per format serves the float
 and the quantized files alike (ONNX files run in ml_models.core.inference.OnnxModel, the one ONNX
-Runtime wrapper), and they can be compared image for image.
+Runtime wrapper), and they can be compared image for image. The ONNX quantization itself
+(`onnx_int8`) is in ml_models/core/int8.py, with no TensorFlow, so the pretrained version is quantized
+by the same code; it is imported here for the pipeline.
 """
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -22,15 +23,8 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from ai_edge_litert.interpreter import Interpreter  # noqa: E402
-from onnxruntime.quantization import (  # noqa: E402
-    CalibrationDataReader,
-    QuantFormat,
-    QuantType,
-    quantize_static,
-)
-from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: E402
-
-from ml_models.core.inference import OnnxModel, require_images  # noqa: E402
+from ml_models.core.inference import require_images  # noqa: E402
+from ml_models.core.int8 import onnx_int8  # noqa: E402, F401  (ONNX static INT8 lives in the model core)
 
 PredictFn = Callable[[np.ndarray], Mapping[str, np.ndarray]]
 
@@ -89,54 +83,6 @@ class TfliteRunner:
 
     def predict(self, images: np.ndarray) -> dict[str, np.ndarray]:
         return self._runner(**{self.input_name: require_images(images)})
-
-
-class _ImageReader(CalibrationDataReader):
-    """Feeds calibration images one at a time, as onnxruntime.quantization expects."""
-
-    def __init__(self, input_name: str, images: np.ndarray):
-        self._feeds = ({input_name: image[np.newaxis]} for image in images)
-
-    def get_next(self) -> dict | None:
-        return next(self._feeds, None)
-
-
-def _calibration_options(count: int) -> dict:
-    """Merge activation ranges every ~16 images so calibrating on many large images stays within memory.
-
-    onnxruntime 1.32 finds "no data" when the image count is a multiple of that chunk (nothing is left
-    after the last merge), so pick a chunk that does not divide the count; small sets stay whole.
-    """
-    if count <= 16:
-        return {}
-    chunk = next(size for size in range(16, 8, -1) if count % size)
-    return {"CalibMaxIntermediateOutputs": chunk}
-
-
-def onnx_int8(fp32_onnx_path: str | Path, out_path: str | Path, calibration_images: np.ndarray) -> Path:
-    """Statically quantize an ONNX graph to INT8 (QDQ, per-channel weights), calibrated on uint8 images.
-
-    The uint8 image input and the float32 outputs keep their names and types.
-    """
-    require_images(calibration_images)
-    input_name = OnnxModel(fp32_onnx_path).input_name
-    with tempfile.TemporaryDirectory() as folder:
-        prepared = Path(folder) / "prepared.onnx"
-        # Symbolic shape inference needs sympy and only helps with dynamic shapes other than the
-        # batch, which our graphs do not have; ONNX's own shape inference still runs.
-        quant_pre_process(str(fp32_onnx_path), str(prepared), skip_symbolic_shape=True)
-        quantize_static(
-            str(prepared),
-            str(out_path),
-            _ImageReader(input_name, calibration_images),
-            quant_format=QuantFormat.QDQ,  # the format ONNX Runtime's CPU kernels are optimised for
-            per_channel=True,
-            # uint8 activations and int8 weights: onnxruntime's recommendation for x86 CPUs
-            activation_type=QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
-            extra_options=_calibration_options(len(calibration_images)),
-        )
-    return Path(out_path)
 
 
 def measure_artifact(
