@@ -26,6 +26,9 @@ static/vendor/.installed: node_modules/.installed
 	rm -rf static/vendor && mkdir -p static/vendor/bootstrap static/vendor/chartjs
 	cp -r node_modules/bootstrap/dist/css node_modules/bootstrap/dist/js static/vendor/bootstrap/
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chartjs/
+	mkdir -p static/vendor/onnxruntime-web
+	cp node_modules/onnxruntime-web/dist/ort.wasm.min.js node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.mjs \
+		node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm static/vendor/onnxruntime-web/
 	touch $@
 
 models: install
