@@ -36,7 +36,7 @@ def test_student_uploads_a_cat_sees_gato_with_a_heatmap_shares_it_and_deletes_an
     page.click("button[type=submit].btn-primary")
     page.wait_for_selector("#analyzer[data-ready=true]", state="attached")  # the page's module has loaded
     assert page.locator("html").get_attribute("lang") == "es"  # Spanish although the browser asks for English
-    assert page.text_content("#serving-note").startswith(f"Tu clase {classroom.name} responde con lite0-imagenet v3.")
+    assert page.text_content("#serving-note").startswith(f"Tu clase {classroom.name} responde con lite0-imagenet v4.")
 
     page.set_input_files("#image-input", str(chelsea))
     page.wait_for_selector("#result:not(.d-none)", timeout=30_000)

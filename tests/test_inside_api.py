@@ -40,7 +40,7 @@ def decoded(data_url: str) -> Image.Image:
 def test_architecture_lists_lite0_layers_in_order_with_shapes_and_parameters(api, active_model):
     body = api.get(f"/api/v1/models/{active_model.pk}/architecture/").json()
     layers = {layer["name"]: layer for layer in body["layers"]}
-    assert body["model"] == {"id": active_model.pk, "name": "lite0-imagenet", "version": 3, "family": "lite0_imagenet"}
+    assert body["model"] == {"id": active_model.pk, "name": "lite0-imagenet", "version": 4, "family": "lite0_imagenet"}
     assert layers["stem_conv"] | {"inputs": None} == {
         "name": "stem_conv", "type": "Conv2D", "output_shape": [112, 112, 32], "params": 864, "learned_params": 864,
         "inputs": None, "group": "stem", "feature_maps": True}

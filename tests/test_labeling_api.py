@@ -117,7 +117,7 @@ def test_a_student_sees_others_votes_and_the_model_only_after_answering(classroo
     after = api.get(detail).json()
     assert after["votes_visible"] and {(v["labeler"], v["value"]) for v in after["labels"]} == {("ben", "dog"),
                                                                                                ("ana", "cat")}
-    assert after["status"] == "disputed" and after["model"]["version"] == "lite0-imagenet v3"
+    assert after["status"] == "disputed" and after["model"]["version"] == "lite0-imagenet v4"
 
 
 def test_votes_in_another_class_are_not_shown_with_the_picture(classroom, pictures, other_class, api, make_user,

@@ -37,9 +37,9 @@ def test_prepare_is_idempotent(model_folder):
     before = {path.name: path.stat().st_mtime_ns for path in model_folder.iterdir()}
     messages = []
     manifest = pretrained.prepare(model_folder.parent.parent, log=messages.append)
-    assert manifest.name == "lite0-imagenet" and manifest.version == pretrained.VERSION == 3
+    assert manifest.name == "lite0-imagenet" and manifest.version == pretrained.VERSION == 4
     assert manifest.metrics["parity"]["passed"] and manifest.metrics["explain_parity"]["passed"]
-    assert messages == [f"lite0-imagenet v3: artifacts present and verified in {model_folder}"]
+    assert messages == [f"lite0-imagenet v4: artifacts present and verified in {model_folder}"]
     assert {path.name: path.stat().st_mtime_ns for path in model_folder.iterdir()} == before
 
 

@@ -59,7 +59,7 @@ def test_task_runs_in_a_real_worker(model_folder, tmp_path):
         )
         assert result.returncode == 0, result.stderr[-2000:]
         report = json.loads(result.stdout.strip().splitlines()[-1])
-        assert report["model"] == "lite0-imagenet v3"  # the contract plus the explain files
+        assert report["model"] == "lite0-imagenet v4"  # the contract, the explain files and the INT8 graph
         assert report["outputs"] == ["class_maps", "embedding", "feature_maps", "probabilities"]  # its signature's
         assert report["probabilities_sum"] == pytest.approx(1.0, abs=1e-4)
         assert not (settings.BASE_DIR / "control").exists()  # the broker writes only under the data folder

@@ -8,6 +8,7 @@ from pathlib import Path
 
 MANIFEST = "manifest.json"
 ONNX_FILE = "model.onnx"  # the served graph: every output the signature names
+ONNX_INT8_FILE = "served_int8.onnx"  # the same graph statically quantized to INT8 (ml_models/core/int8.py)
 
 
 class ArtifactError(RuntimeError):

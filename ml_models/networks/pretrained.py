@@ -8,14 +8,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ml_models.core import contract, explain, imagenet
-from ml_models.core.artifacts import ONNX_FILE, ArtifactError, Manifest, sha256_of
+from ml_models.core import contract, explain, imagenet, int8
+from ml_models.core.artifacts import ONNX_FILE, ONNX_INT8_FILE, ArtifactError, Manifest, sha256_of
 from ml_models.core.preprocess import to_model_input
 
 NAME = "lite0-imagenet"
-# 3: with the explain graph and layer table (look-inside views); 2: the model contract (class maps in the
-# graph, signature schema 2); 1 had a separate CAM head
-VERSION = 3
+# 4: with the served graph quantized to INT8 (served_int8.onnx, for the browser); 3: with the explain graph
+# and layer table (look-inside views); 2: the model contract (class maps in the graph, signature schema 2);
+# 1 had a separate CAM head
+VERSION = 4
 KIND = "imagenet_zero_shot"
 CUP_LIKE_CLASSES = {967, 968, 504, 925, 809, 438}  # espresso, cup, coffee mug, consomme, soup bowl, beaker
 # Measured by `make bench` (bench/analyze.py, docs/benchmarks.md): the threshold that maximises
@@ -47,6 +48,19 @@ def reference_images() -> dict[str, np.ndarray]:
     return {name: to_model_input(Image.fromarray(array), size) for name, array in pictures.items()}
 
 
+def calibration_pictures() -> tuple[np.ndarray, str]:
+    """INT8 calibration images when the shared photos are not there: every picture scikit-image ships
+    (colour and greyscale, as model inputs), and those words for the manifest."""
+    import skimage.data
+
+    names = ("chelsea", "coffee", "astronaut", "rocket", "immunohistochemistry", "hubble_deep_field", "retina",
+             "colorwheel", "camera", "moon", "brick", "grass", "gravel", "coins", "clock", "page", "text")
+    size = (contract.INPUT_SIZE, contract.INPUT_SIZE)
+    images = np.stack([to_model_input(Image.fromarray(getattr(skimage.data, name)()), size) for name in names])
+    return images, (f"the {len(names)} pictures scikit-image ships ({', '.join(names)}): the shared photos "
+                    "were not found")
+
+
 def verify_port(model) -> dict:
     """Chelsea must be a cat class and coffee a cup-like class; returns what each came out as."""
     images = reference_images()
@@ -73,8 +87,13 @@ def default_unusual_rule() -> dict:
     return {**signature()["decision"]["unusual"], "output": "imagenet_probabilities"}
 
 
-def prepare(models_dir: Path, *, parity_images: np.ndarray | None = None, log=print) -> Manifest:
-    """Build the artifacts once; later calls only verify them (idempotent)."""
+def prepare(models_dir: Path, *, parity_images: np.ndarray | None = None,
+            calibration: tuple[np.ndarray, str] | None = None, log=print) -> Manifest:
+    """Build the artifacts once; later calls only verify them (idempotent).
+
+    `calibration` is (uint8 images, which photos in words) for the INT8 graph's ranges; without it the
+    scikit-image pictures calibrate. The INT8 answers are compared with FP32 on the parity images.
+    """
     folder = artifact_dir(models_dir)
     try:
         manifest = Manifest.read(folder)
@@ -111,13 +130,20 @@ def prepare(models_dir: Path, *, parity_images: np.ndarray | None = None, log=pr
         explain_parity = export_explain(network, staging, family="lite0_imagenet", images=images)
         log(f"explain graph: {explain_parity['layers']} layers, max relative difference to Keras "
             f"{explain_parity['max_relative_diff']:.1e}")
+        calibration_images, calibration_source = calibration if calibration is not None else calibration_pictures()
+        quantized = int8.quantize_served(staging, signature(), calibration_images=calibration_images,
+                                         calibration_source=calibration_source, parity_images=images)
+        log(f"INT8 graph: {quantized['size_bytes'] / 1e6:.1f} MB (FP32 {quantized['fp32_size_bytes'] / 1e6:.1f} MB), "
+            f"calibrated on {len(calibration_images)} images in {quantized['quantize_s']:.1f} s; same answer as FP32 "
+            f"on {quantized['parity']['label_agreement']:.0%} of {quantized['parity']['images']} images")
         manifest = Manifest(
             name=NAME,
             version=VERSION,
             kind=KIND,
-            files={name: sha256_of(staging / name) for name in (ONNX_FILE, *explain.FILES)},
+            files={name: sha256_of(staging / name) for name in (ONNX_FILE, ONNX_INT8_FILE, *explain.FILES)},
             signature=signature(),
-            metrics={"port_check": port_check, "parity": parity.as_dict(), "explain_parity": explain_parity},
+            metrics={"port_check": port_check, "parity": parity.as_dict(), "explain_parity": explain_parity,
+                     "int8": quantized},
         )
         manifest.write(staging)
         if folder.exists():
