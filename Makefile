@@ -53,6 +53,7 @@ bench: install models
 	$(PY) -m bench.lessons
 	$(PY) -m bench.inside
 	$(PY) -m bench.time_machine
+	$(PY) -m bench.edge
 
 bench-train: install models
 	$(PY) -m bench.train

@@ -131,3 +131,87 @@ def test_more_recovery_epochs_are_only_called_helpful_when_the_intervals_separat
     assert "cannot tell" in train.pruning_verdict({"accuracy_counts": (153, 300)}, {"accuracy_counts": (160, 300)})
     assert "helped" in train.pruning_verdict({"accuracy_counts": (153, 300)}, {"accuracy_counts": (280, 300)})
     assert "did not help" in train.pruning_verdict({"accuracy_counts": (280, 300)}, {"accuracy_counts": (153, 300)})
+
+
+def test_edge_percentile_matches_numpy_and_refuses_no_values():
+    from bench import edge
+
+    values = [5.0, 1.0, 9.0, 3.0, 7.0, 2.0]
+    for q in (0, 0.5, 0.9, 1):
+        assert edge.percentile(values, q) == pytest.approx(np.percentile(values, q * 100))
+    assert edge.summary([4.0]) == {"n": 1, "p50": 4.0, "p90": 4.0}
+    with pytest.raises(ValueError):
+        edge.percentile([], 0.5)
+
+
+def test_edge_photos_come_from_the_held_out_split_lowest_hash_first(tmp_path):
+    import hashlib
+
+    from bench import edge
+
+    for _group, folder, pattern in edge.GROUPS:
+        (tmp_path / folder).mkdir(parents=True)
+        for number in range(40):
+            (tmp_path / folder / pattern.replace("*", f"p{number}")).write_bytes(f"{folder} {number}".encode())
+    chosen = edge.held_out_photos(tmp_path, 3)
+    assert [photo.group for photo in chosen] == ["cat"] * 3 + ["dog"] * 3 + ["other"] * 3
+    for group, folder, _pattern in edge.GROUPS:
+        digests = sorted(hashlib.sha256(path.read_bytes()).hexdigest() for path in (tmp_path / folder).iterdir())
+        held_out = [digest for digest in digests if digest[0] in "89abcdef"]
+        assert [photo.sha256 for photo in chosen if photo.group == group] == held_out[:3]
+    assert chosen == edge.held_out_photos(tmp_path, 3)
+    with pytest.raises(ValueError):
+        edge.held_out_photos(tmp_path, 40)
+
+
+def test_edge_bytes_come_from_the_server_log_by_kind():
+    from bench import edge
+
+    log = ['[01/Dec/2026 21:10:00] "GET /edge/ HTTP/1.1" 200 5120',
+           '[01/Dec/2026 21:10:00] "GET /static/vendor/onnxruntime-web/ort-wasm-simd-threaded.wasm HTTP/1.1" 200 11000000',
+           '[01/Dec/2026 21:10:01] "GET /api/v1/models/3/files/model.onnx?sha256=ab HTTP/1.1" 200 13000000',
+           '[01/Dec/2026 21:10:01] "GET /api/v1/models/3/files/model.onnx?sha256=ab HTTP/1.1" 304 -',
+           'Watching for file changes', '[01/Dec/2026 21:10:02] "GET /api/v1/models/3/files/served_int8.onnx HTTP/1.1" 200 4000000']
+    requests = edge.parse_server_log(log)
+    assert len(requests) == 5 and requests[3] == {"method": "GET", "path": "/api/v1/models/3/files/model.onnx?sha256=ab",
+                                                  "status": 304, "bytes": 0}
+    files = {"fp32": {"url": "/api/v1/models/3/files/model.onnx?sha256=ab"},
+             "int8": {"url": "/api/v1/models/3/files/served_int8.onnx?sha256=cd"}}
+    kinds = edge.bytes_by_kind(requests, files)
+    assert kinds == {"fp32 model": {"requests": 2, "bytes": 13000000}, "int8 model": {"requests": 1, "bytes": 4000000},
+                     "onnxruntime-web": {"requests": 1, "bytes": 11000000}, "other": {"requests": 1, "bytes": 5120}}
+    assert edge.bytes_by_kind(requests, {"fp32": files["fp32"], "int8": None})["other"]["requests"] == 2
+
+
+def test_edge_section_says_which_goals_are_met():
+    from bench import edge
+
+    def times(p50):
+        return {"n": 96, "p50": p50, "p90": p50 * 1.2}
+
+    result = {
+        "machine": {"date (UTC)": "2026-12-01 22:00", "CPU": "AMD EPYC", "cores (`os.cpu_count()`)": "2",
+                    "RAM": "23.5 GiB", "onnxruntime": "1.32.0", "Python": "3.11.7",
+                    "load average at start (1 / 5 min)": "1.00 / 1.00"},
+        "chromium": "156.0", "ort_web": "1.30.0", "load_end": "2.00 / 1.50", "version": "lite0-imagenet v4",
+        "photos": {"count": 48, "per_group": 16},
+        "runtime": {"backend": "wasm", "threads": "2", "isolated": True, "hardware_concurrency": 2},
+        "browser": {"classify": {"fp32": times(90.0), "int8": times(100.0)},
+                    "run": {"fp32": times(60.0), "int8": times(50.0)}},
+        "native": {"threads": "2", "run": {"fp32": times(25.0), "int8": times(20.0)},
+                   "total": {"fp32": times(35.0), "int8": times(30.0)}},
+        "visits": {"cold": [900.0, 1100.0, 1000.0], "warm": [300.0, 320.0, 310.0], "warm_bytes": 2000,
+                   "warm_requests": 3, "first_int8_ms": 700.0},
+        "bytes": {"fp32 model": {"requests": 1, "bytes": 13_000_000}},
+        "files": {"fp32": {"size_bytes": 13_000_000}, "int8": {"size_bytes": 4_000_000}},
+    }
+    text = edge.render_section(result)
+    assert text.startswith(edge.SECTION_HEADING + "\n")
+    verdicts = {row["goal"]: row["met"] for row in edge.goals(result)}
+    # 90 <= 3 x 35 (met); 60 <= 3 x 25 (met); INT8 slower in classify (not met), faster in run (met)
+    assert list(verdicts.values()) == [True, True, False, True]
+    assert "| 90.0 ms vs 35.0 ms: 2.57 x | met |" in text and "| 100.0 ms vs 90.0 ms | NOT met |" in text
+    assert "| cold start (ms) | 1000.0 (each: 900.0, 1100.0, 1000.0) |" in text
+    assert "13.00 MB" in text and "4.00 MB" in text
+    result["browser"]["run"] = None
+    assert len(edge.goals(result)) == 2 and "edge.run not reachable" in edge.render_section(result)
