@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from classifier.models import Analysis
 from classifier.selectors import analyses_of
+from edge.widget_data import urls_for as edge_urls_for
 from eduai.errors import not_found
 
 RECENT = 12
@@ -25,6 +26,8 @@ def context_for(analysis: Analysis, recent) -> dict:
         "architecture_url": reverse("api:api-model-architecture", kwargs={"pk": analysis.model_version_id}),
         "api": reverse("api:api-analysis-detail", kwargs={"pk": analysis.pk}),
         "inside_url": reverse("inside:page") + f"?analysis={analysis.pk}",
+        # the model the painted occlusion runs on in the browser (the analysis's class's, as on /edge/)
+        "edge_model_url": edge_urls_for(analysis.classroom)["model_info_url"],
     }
 
 

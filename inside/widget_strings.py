@@ -6,6 +6,7 @@ again here: lessons.widget_strings imports this module, so it cannot be imported
 """
 from django.utils.translation import gettext_lazy as _
 
+from edge.lab_strings import LIVE_OCCLUSION
 from training.views import FAMILY_NAMES
 
 COMMON = {
@@ -211,7 +212,7 @@ STRINGS = {
                                "ε = %(epsilon)s."),
     },
     "occlusion": {
-        **COMMON, **RANK, **FAITHFULNESS, **FILLS,
+        **COMMON, **RANK, **FAITHFULNESS, **FILLS, **LIVE_OCCLUSION,
         "paint_title": _("Hide part of the photo yourself"),
         "paint_note": _("Paint over the photo (mouse, finger or pen), then press “Hide what I painted”: the network "
                         "answers the photo again with that part hidden."),

@@ -11,7 +11,7 @@ import {
 } from "../lib/inside.js";
 import { faithfulnessView, measuredOn } from "../lib/inside_faithfulness.js";
 import { occlusionCanvas, patchEdges, rampLegend } from "../lib/inside_maps.js";
-import { painter } from "../lib/inside_paint.js";
+import { livePainting, painter } from "../lib/inside_paint.js";
 import { note, ready } from "../lib/widget_parts.js";
 
 const FILLS = ["mean", "blur", "grey"];
@@ -69,8 +69,8 @@ function overlapWords(answer, strings) {
   ];
 }
 
-function paintSection(analysis, strings, element) {
-  const paint = painter({ onChange: () => { send.disabled = paint.painted() === 0; } });
+function paintSection(analysis, strings, element, modelInfoUrl) {
+  const paint = painter({ onChange: () => { send.disabled = paint.painted() === 0; live.update(); }, onPaint: () => live.update() });
   const { frame } = photoFrame(analysis.imageUrl, strings.photo_alt, [paint.canvas]);
   const brush = el("input", { className: "form-range inside-brush", attrs: { type: "range", min: "8", max: "112", value: "40", step: "4", "aria-label": strings.brush } });
   const brushValue = el("span", { className: "text-nowrap" });
@@ -81,7 +81,10 @@ function paintSection(analysis, strings, element) {
   brush.addEventListener("input", applyBrush);
   applyBrush();
   const invert = el("input", { className: "form-check-input", attrs: { type: "checkbox" } });
-  const fill = fillChooser(`paint-fill-${analysis.id}-${Math.random().toString(36).slice(2)}`, strings);
+  invert.addEventListener("change", () => live.update());
+  const fill = fillChooser(`paint-fill-${analysis.id}-${Math.random().toString(36).slice(2)}`, strings, () => live.update());
+  // the same painting answered live by the model in the browser (when the page says where it is)
+  const live = livePainting({ paint, analysis, modelInfoUrl, strings, fill: () => fill.value(), invert: () => invert.checked });
   const send = el("button", { className: "btn btn-sm btn-primary", attrs: { type: "button", disabled: "", "data-action": "hide" }, text: strings.hide_painted });
   const clear = el("button", { className: "btn btn-sm btn-outline-secondary", attrs: { type: "button" }, text: strings.clear });
   const status = statusLine(strings);
@@ -123,6 +126,7 @@ function paintSection(analysis, strings, element) {
               el("label", { className: "form-check small mb-1", children: [invert, el("span", { className: "form-check-label", text: strings.invert })] }),
               fill.fieldset,
               el("div", { className: "d-flex flex-wrap gap-2 mt-2", children: [send, clear] }),
+              live.element,
             ],
           }),
           el("div", { className: "col-md-6", children: [status.element, result] }),
@@ -246,7 +250,7 @@ export async function mount(element, context) {
   const { strings } = context;
   const show = (analysis) => {
     status.clear();
-    content.replaceChildren(paintSection(analysis, strings, element), mapSection(analysis, strings, element), faithfulnessSection(analysis, strings));
+    content.replaceChildren(paintSection(analysis, strings, element, data.edge_model_url), mapSection(analysis, strings, element), faithfulnessSection(analysis, strings));
   };
   show(analysisOf(data));
   ready(element);
