@@ -157,6 +157,23 @@ TERMS: tuple[Term, ...] = (
     Term("latency-p50", "latency p50", "latencia p50",
          _("The median time to answer one photo (batch of 1) on this server: half of the photos were faster, half "
            "slower. It varies with what else the server is doing.")),
+    # --- the model in the browser (edge page, its lab, the course chapter "edge")
+    Term("latency-p90", "latency p90", "latencia p90",
+         # xgettext:no-python-format
+         _("The time within which 90 % of the photos were answered: only one in ten took longer. Beside the "
+           "median (p50), it shows the slow cases.")),
+    Term("inference", "inference", "inferencia",
+         _("Using a trained model to answer a photo: the weights stay as they are and nothing is learned. In "
+           "EduAI it runs on the server or, in edge mode, in your own browser.")),
+    Term("cold-start", "cold start", "arranque en frío",
+         _("The time of the first answer after loading the model: reading the file, preparing the runtime and "
+           "the first run. The answers after it are faster, so the two are measured apart.")),
+    Term("execution-provider", "execution provider", "proveedor de ejecución",
+         _("The part of ONNX Runtime that actually runs the model's operations on some hardware: wasm on the "
+           "processor in a browser, webgpu on the graphics card. The edge page says which one ran.")),
+    Term("thread", "thread", "hilo",
+         _("One line of work a processor runs; several threads let one inference use several cores at once. In "
+           "a browser, wasm threads need a cross-origin isolated page.")),
     # --- general words (label, tag, labeler, skip, class, split...)
     Term("label", "label", "etiqueta",
          _("A person's answer for a picture: cat, dog or neither. Only people give labels; what a model says "

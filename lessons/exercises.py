@@ -36,6 +36,7 @@ KINDS: dict[str, Kind] = {
     "training-run": Kind(gettext_lazy("A training run of your class"), _training_options()),
     "learning-curve": Kind(gettext_lazy("A learning-curve simulation of your class")),
     "occlusion": Kind(gettext_lazy("Hide part of your photo until the answer changes")),
+    "device-measurement": Kind(gettext_lazy("Measure your device and compare it with a classmate's")),
     "manual": Kind(gettext_lazy("Task"), checked=False),
 }
 
@@ -89,6 +90,8 @@ def is_done(exercise: Exercise, *, user, classroom) -> bool:
         return Label.objects.filter(classroom=classroom, user=user).count() >= options["count"]
     if exercise.kind == "share":
         return ClassImage.objects.filter(classroom=classroom, shared_by=user).count() >= options["count"]
+    if exercise.kind == "device-measurement":
+        return device_measurement_done(user=user, classroom=classroom)
     if exercise.kind == "augmentation-preview":
         return Job.objects.filter(kind=Job.Kind.AUGMENTATION_PREVIEW, owner=user,
                                   status=Job.Status.SUCCEEDED).exists()
@@ -97,6 +100,18 @@ def is_done(exercise: Exercise, *, user, classroom) -> bool:
                                   status=Job.Status.SUCCEEDED).exists()
     runs = TrainingRun.objects.filter(classroom=classroom, job__status=Job.Status.SUCCEEDED)
     return any(run_matches(run.config, options) for run in runs.only("config"))
+
+
+def device_measurement_done(*, user, classroom) -> bool:
+    """The reader saved a measurement of their device in this class, and another member of the class saved
+    one too: there is someone to compare with (a member who left the class no longer counts)."""
+    from edge.models import DeviceMeasurement
+    from eduai.models import Membership
+
+    measurements = DeviceMeasurement.objects.filter(classroom=classroom)
+    others = measurements.exclude(user=user).filter(
+        user__in=Membership.objects.filter(classroom=classroom).values("user"))
+    return measurements.filter(user=user).exists() and others.exists()
 
 
 def run_matches(config: dict, options: dict) -> bool:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from edge.lab_strings import STRINGS as EDGE_LAB_STRINGS
+from edge.page_strings import STRINGS as EDGE_PAGE_STRINGS
 from inside.widget_strings import FAITHFULNESS as INSIDE_FAITHFULNESS
 from inside.widget_strings import STRINGS as INSIDE_STRINGS
 from labeling.views import KAPPA_WORDS, STATUS_NAMES
@@ -189,3 +191,5 @@ STRINGS: dict[str, dict] = {
 }
 
 STRINGS.update(INSIDE_STRINGS)
+# the edge lab widget says what the edge page says (edge/page_strings.py), plus the lab's own words
+STRINGS["edge-lab"] = {**COMMON, **EDGE_PAGE_STRINGS, **EDGE_LAB_STRINGS}

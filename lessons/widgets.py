@@ -36,6 +36,7 @@ class Widget:
 
 
 INSIDE_DATA = "inside.widget_data.analysis_context"
+EDGE_DATA = "edge.widget_data.edge_context"
 INSIDE_ANALYSIS = NameOrId(("latest",), "latest")
 
 REGISTRY: dict[str, Widget] = {widget.name: widget for widget in [
@@ -65,6 +66,9 @@ REGISTRY: dict[str, Widget] = {widget.name: widget for widget in [
     Widget("occlusion", gettext_lazy("Hide part of the photo"), {"analysis": INSIDE_ANALYSIS}, data=INSIDE_DATA),
     Widget("sanity-check", gettext_lazy("Can this heatmap be trusted?"), {"analysis": INSIDE_ANALYSIS},
            data=INSIDE_DATA),
+    # the class's model in the reader's own browser (edge/): FP32 against INT8 against the server, and the
+    # class's table of devices
+    Widget("edge-lab", gettext_lazy("The model in your browser: FP32, INT8 and the server"), {}, data=EDGE_DATA),
 ]}
 
 

@@ -306,7 +306,8 @@ def test_every_built_in_chapter_is_complete_in_both_languages():
     slugs = [lesson.slug for lesson in read_course()]
     # chapter 02 holds two lessons, in slug order: "cnn" before "labeling" (as Lesson.Meta.ordering lists them)
     assert slugs[:10] == ["intro", "cnn", "labeling", "augmentation", "overfitting", "cross-validation",
-                          "fine-tuning", "pruning", "quantization", "onnx"] and set(slugs[10:]) == {"ci", "cloud"}
+                          "fine-tuning", "pruning", "quantization", "onnx"] and set(slugs[10:12]) == {"ci", "cloud"}
+    assert slugs[12:] == ["edge"]
     for lesson in read_course():
         assert "## para saber más" in lesson.bodies["es"].lower(), lesson.slug
         assert "## further reading" in lesson.bodies["en"].lower(), lesson.slug
