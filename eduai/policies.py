@@ -66,6 +66,12 @@ def can_see_version(user, version) -> bool:
     return version.classroom_id is None or is_member(user, version.classroom)
 
 
+def can_run_version(user, version) -> bool:
+    """Download a version's files and run it (the edge page): the pretrained versions hold nothing of any
+    class, so anonymous visitors may run them too; a trained one stays its class's."""
+    return version.classroom_id is None or can_see_version(user, version)
+
+
 # ----------------------------------------------------------------------------------------- photos
 
 def can_see_analysis(user, analysis) -> bool:

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -78,11 +78,19 @@ class ModelDetailApi(APIView):
 
 
 class ModelFileApi(APIView):
-    """Download one artifact of a version (only files listed, with their sha256, in its manifest)."""
+    """Download one artifact of a version (only files listed, with their sha256, in its manifest). The
+    pretrained versions' files are public (the edge page runs them for anonymous visitors too); a trained
+    version's stay its class's. With `?sha256=` equal to the file's, the answer may be cached for a year
+    (publicly for the pretrained versions, privately otherwise): the same name and hash never change."""
 
-    @extend_schema(responses={200: OpenApiResponse(description="the file")})
+    permission_classes = []
+
+    @extend_schema(parameters=[OpenApiParameter("sha256", str, description="the file's sha256, for caching")],
+                   responses={200: OpenApiResponse(description="the file")})
     def get(self, request, pk: int, file_name: str):
-        version = _visible_version(request, pk)
+        version = ModelVersion.objects.filter(pk=pk).first()
+        if version is None or not policies.can_run_version(request.user, version):
+            raise not_found()
         folder = settings.MODELS_DIR / version.artifact_dir
         try:
             files = Manifest.read(folder).files
@@ -92,4 +100,7 @@ class ModelFileApi(APIView):
             raise not_found()
         response = FileResponse(open(folder / file_name, "rb"), as_attachment=True, filename=file_name)
         response["X-Checksum-Sha256"] = files[file_name]
+        if request.query_params.get("sha256") == files[file_name]:
+            scope = "public" if version.classroom_id is None else "private"
+            response["Cache-Control"] = f"{scope}, max-age=31536000, immutable"
         return response
