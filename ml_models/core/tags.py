@@ -52,7 +52,8 @@ def tags_for(probabilities: np.ndarray, *, verdict: str, min_group_confidence: f
     groups = [{**group_label(group), "kind": "group", "source": SOURCE, "confidence": float(mass)}
               for group, mass in zip(names, masses) if mass >= min_group_confidence or group == verdict]
     classes = []
-    for index in np.argsort(-probabilities)[:max_class_tags]:
+    # stable: equal probabilities in the lower index first, as static/js/lib/answer.js does
+    for index in np.argsort(-probabilities, kind="stable")[:max_class_tags]:
         confidence = float(probabilities[index])
         if confidence < min_class_confidence:
             break
