@@ -16,6 +16,7 @@ from ml_models.core.contract import SCHEMA
 ARTIFACT_NAMES = {  # by the `kind` the training pipeline gives each exported file
     "keras": gettext_lazy("Keras (float)"), "onnx": gettext_lazy("ONNX (float)"),
     "onnx_served": gettext_lazy("ONNX served (float, with the ImageNet outputs for tags)"),
+    "onnx_served_int8": gettext_lazy("ONNX served INT8 (for the browser, with the ImageNet outputs for tags)"),
     "onnx_int8": gettext_lazy("ONNX INT8"), "tflite_float": gettext_lazy("TFLite (float)"),
     "tflite_dynamic": gettext_lazy("TFLite, INT8 weights (dynamic range)"), "tflite_int8": gettext_lazy("TFLite INT8"),
     "onnx_pruned": gettext_lazy("ONNX pruned (%(percent)s of the weights at zero)"),

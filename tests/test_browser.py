@@ -167,7 +167,7 @@ def test_run_page_draws_curves_results_and_comparison_in_the_page_language(
     # the names are the page's own Spanish strings (their wording belongs to the training page's catalogue)
     strings = page.evaluate("JSON.parse(document.getElementById('i18n-strings').textContent)")
     assert page.locator("#artifacts tbody tr td:first-child").all_inner_texts() == [  # no quantization asked
-        strings["artifacts"][kind] for kind in ("keras", "onnx", "onnx_served")]
+        strings["artifacts"][kind] for kind in ("keras", "onnx", "onnx_served", "onnx_served_int8")]
     assert page.text_content("#cv-what") == strings["cv"]["student_cnn"]
     assert page.locator("#cv-table tbody tr").count() == 2  # accuracy and epochs per fold (the student CNN stops early)
     assert "exactitud" in page.text_content("#test-summary")

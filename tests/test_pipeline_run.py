@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ml_models.core.artifacts import ONNX_FILE, Manifest
-from ml_models.core.inference import ServedModel
+from ml_models.core.artifacts import ONNX_FILE, ONNX_INT8_FILE, Manifest
+from ml_models.core.inference import OnnxModel, ServedModel
 from tests.test_pipeline_training import halves
 from training.pipeline import train
 from training.pipeline.config import AugmentConfig, preset
@@ -67,7 +67,19 @@ def test_student_pipeline_trains_exports_and_serves_one_graph(halves_examples, n
     folder = tmp_path / "out"
     manifest = Manifest.read(folder)
     manifest.verify(folder)
-    assert set(manifest.files) == {ONNX_FILE, CLASSIFIER_FILE, KERAS_WEIGHTS_FILE, "explain.onnx", "architecture.json"}
+    assert set(manifest.files) == {ONNX_FILE, ONNX_INT8_FILE, CLASSIFIER_FILE, KERAS_WEIGHTS_FILE, "explain.onnx",
+                                   "architecture.json"}
+    # the served graph in INT8 for the browser, with no quantization asked: calibrated on the train split
+    quantized = manifest.metrics["int8"]
+    assert quantized["file"] == ONNX_INT8_FILE and quantized["calibration"]["images"] == 84
+    assert "train split" in quantized["calibration"]["source"]
+    assert quantized["size_bytes"] == (folder / ONNX_INT8_FILE).stat().st_size < quantized["fp32_size_bytes"] / 3
+    assert quantized["parity"]["images"] == 18 and quantized["parity"]["label_agreement"] >= 0.9
+    int8_graph = OnnxModel(folder / ONNX_INT8_FILE)  # every output the signature names, uint8 image in
+    assert set(int8_graph.output_names) == {"probabilities", "imagenet_probabilities", "embedding", "feature_maps",
+                                            "class_maps"}
+    assert int8_graph.session.get_inputs()[0].type == "tensor(uint8)"
+    assert [row["kind"] for row in result.artifacts] == ["keras", "onnx", "onnx_served", "onnx_served_int8"]
     assert manifest.signature["class_names"] == ["cat", "dog"] and manifest.kind == "classifier"
     served = ServedModel.load(folder)  # checksums and the model contract checked
     assert served.input_size == (224, 224)  # the contract's input; the CNN resizes to 48 inside its graph
@@ -155,8 +167,8 @@ def test_pruned_and_quantized_artifacts_are_measured_alike(halves_examples, tmp_
                     augment=AugmentConfig(flip=False, rotation=0, zoom=0, translation=0, contrast=0, brightness=0))
     result = run_pipeline(config, halves_examples, tmp_path / "out", name="small", version=1)
     rows = {row["kind"]: row for row in result.artifacts}
-    assert set(rows) == {"keras", "onnx", "onnx_served", "onnx_int8", "tflite_float", "tflite_dynamic",
-                         "tflite_int8", "onnx_pruned"}
+    assert set(rows) == {"keras", "onnx", "onnx_served", "onnx_served_int8", "onnx_int8", "tflite_float",
+                         "tflite_dynamic", "tflite_int8", "onnx_pruned"}
     for row in rows.values():
         assert row["size_bytes"] > 0 and row["latency_p50_ms"] > 0 and 0 <= row["accuracy"] <= 1
         assert (tmp_path / "out" / row["file"]).exists()
@@ -164,6 +176,8 @@ def test_pruned_and_quantized_artifacts_are_measured_alike(halves_examples, tmp_
     assert rows["onnx_int8"]["accuracy"] >= rows["onnx"]["accuracy"] - 0.15
     assert rows["onnx_served"]["accuracy"] == rows["onnx"]["accuracy"]  # the same classifier, plus ImageNet outputs
     assert rows["onnx_served"]["size_bytes"] > rows["onnx"]["size_bytes"]
+    assert rows["onnx_served_int8"]["accuracy"] >= rows["onnx_served"]["accuracy"] - 0.15
+    assert rows["onnx_served_int8"]["size_bytes"] < rows["onnx_served"]["size_bytes"] / 3
     assert abs(result.pruning["measured_sparsity"] - 0.5) < 0.05
     assert rows["onnx_pruned"]["compressed_size_bytes"] < rows["onnx"]["compressed_size_bytes"]
     manifest = Manifest.read(tmp_path / "out")

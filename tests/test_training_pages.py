@@ -131,7 +131,7 @@ def test_the_run_page_names_classes_files_method_and_stages_in_the_page_language
     api_url = f"/api/v1/classes/{classroom.pk}/training-runs/{finished_run.pk}/"
     results = finished_run.results
     kinds = [row["kind"] for row in results["artifacts"]]
-    assert kinds == ["keras", "onnx", "onnx_served"]  # no quantization asked
+    assert kinds == ["keras", "onnx", "onnx_served", "onnx_served_int8"]  # no quantization asked: the browser's INT8 only
     assert results["cross_validation"]["method"] == "student_cnn"
     assert set(results["curves"]) >= {"best_epoch", "kept_epoch", "overfitting"}
     assert list(results["test"]["per_class"]) == ["cat", "dog"]
@@ -139,7 +139,7 @@ def test_the_run_page_names_classes_files_method_and_stages_in_the_page_language
     client.force_login(people["student"])
     strings = page_strings(client.get(url).content.decode())
     assert {name: strings["classes"][name] for name in results["test"]["per_class"]} == {"cat": "gato", "dog": "perro"}
-    assert [strings["artifacts"][kind] for kind in kinds] == [
+    assert [strings["artifacts"][kind] for kind in kinds[:3]] == [
         "Keras (coma flotante)", "ONNX (coma flotante)",
         "ONNX en servicio (coma flotante, con las salidas de ImageNet para los descriptores)"]
     # the script asks the API in the page's language (lib/api.js sends Accept-Language = <html lang>)
@@ -157,6 +157,7 @@ def test_the_run_page_names_classes_files_method_and_stages_in_the_page_language
     # runs stored before the methods were renamed still have a description
     assert {"head_on_embeddings", "student_from_scratch"} <= set(strings["cv"])
     assert strings["artifacts"]["onnx_served"] == "ONNX served (float, with the ImageNet outputs for tags)"
+    assert strings["artifacts"]["onnx_served_int8"] == "ONNX served INT8 (for the browser, with the ImageNet outputs for tags)"
     body = english.get(api_url, HTTP_ACCEPT_LANGUAGE="en").json()
     assert (body["status_display"], body["stage_display"]) == ("succeeded", "done")
 

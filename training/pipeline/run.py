@@ -20,8 +20,8 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 import numpy as np  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
-from ml_models.core import contract, explain  # noqa: E402
-from ml_models.core.artifacts import ONNX_FILE, ArtifactError, Manifest, sha256_of  # noqa: E402
+from ml_models.core import contract, explain, int8  # noqa: E402
+from ml_models.core.artifacts import ONNX_FILE, ONNX_INT8_FILE, ArtifactError, Manifest, sha256_of  # noqa: E402
 from ml_models.core.inference import OnnxModel  # noqa: E402
 from ml_models.networks import lite0, pretrained, serving  # noqa: E402
 from ml_models.networks.explain import export_explain  # noqa: E402
@@ -36,7 +36,7 @@ KERAS_WEIGHTS_FILE = "keras.weights.h5"
 CLASSIFIER_FILE = "classifier.onnx"  # the classifier alone: the baseline its smaller variants are compared with
 KIND = "classifier"
 STAGES = ("data", "cross_validation", "fit", "evaluate", "export", "calibrate", "optimize")
-REPRESENTATIVE_IMAGES = 100  # training images used to calibrate INT8 ranges
+REPRESENTATIVE_IMAGES = 100  # training images used to calibrate INT8 ranges (the served INT8 graph's too)
 
 StageCallback = Callable[[str, float], None]  # (stage, overall progress 0..1)
 
@@ -155,6 +155,7 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
                                                others)
 
     stages.start("optimize")
+    quantized = _served_int8(output_dir, signature, train_images, parity_images)
     artifacts, pruning = _optimized_artifacts(config, model, output_dir, train_images, train_data, val_data,
                                               test_images, test_labels)
 
@@ -177,7 +178,7 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
         version=version,
         kind=KIND,
         files={file: sha256_of(output_dir / file)
-               for file in {ONNX_FILE, CLASSIFIER_FILE, KERAS_WEIGHTS_FILE, *explain.FILES,
+               for file in {ONNX_FILE, ONNX_INT8_FILE, CLASSIFIER_FILE, KERAS_WEIGHTS_FILE, *explain.FILES,
                             *(a["file"] for a in artifacts)}},
         signature=signature,
         metrics={"test": test_metrics, "cross_validation": cross_validation, "parity": result.parity,
@@ -185,10 +186,19 @@ def run_pipeline(config: TrainingConfig, examples: list[Example], output_dir: Pa
                  "served_graph": {"stages_shared_with_imagenet": shared,
                                   "stages_duplicated": [stage for stage in lite0.STAGES if shared and stage not in shared]},
                  "splits": result.splits, "history": history.rows, "timings_s": result.timings_s,
-                 "curves": result.curves, "artifacts": artifacts, "pruning": pruning},
+                 "curves": result.curves, "artifacts": artifacts, "pruning": pruning, "int8": quantized},
     )
     result.manifest.write(output_dir)
     return result
+
+
+def _served_int8(folder: Path, signature: dict, train_images: np.ndarray, parity_images: np.ndarray) -> dict:
+    """The served graph quantized to INT8 (`served_int8.onnx`, what the browser may download instead of
+    `model.onnx`), whatever `config.quantize` says; its answers compared with FP32 on the parity images."""
+    representative = train_images[:REPRESENTATIVE_IMAGES]
+    return int8.quantize_served(
+        folder, signature, calibration_images=representative, parity_images=parity_images,
+        calibration_source=f"the first {len(representative)} photos of the run's train split (by sha256)")
 
 
 def _optimized_artifacts(config, model, folder: Path, train_images, train_data, val_data, test_images,
@@ -206,6 +216,8 @@ def _optimized_artifacts(config, model, folder: Path, train_images, train_data, 
     measure("onnx", "ONNX", "onnx", "fp32", OnnxModel(folder / CLASSIFIER_FILE).predict, CLASSIFIER_FILE)
     measure("onnx_served", "ONNX served (with the ImageNet outputs)", "onnx", "fp32",
             OnnxModel(folder / ONNX_FILE).predict, ONNX_FILE)
+    measure("onnx_served_int8", "ONNX served INT8 (for the browser)", "onnx", "int8",
+            OnnxModel(folder / ONNX_INT8_FILE).predict, ONNX_INT8_FILE)
     if config.quantize:
         representative = train_images[:REPRESENTATIVE_IMAGES]
         quantize.onnx_int8(folder / CLASSIFIER_FILE, folder / "model_int8.onnx", representative)
