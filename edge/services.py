@@ -17,7 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from classifier.images import read_image
+from classifier.images import ImageRejected, read_image
 from classifier.models import StoredImage
 from edge.models import DeviceMeasurement
 from eduai import policies
@@ -107,13 +107,21 @@ def runnable_version(user, pk) -> ModelVersion:
 
 # -------------------------------------------------------------------------------------------- answers
 
+def served_model(version: ModelVersion):
+    """The version's ONNX Runtime session (the analyze service's cache); 503 when it cannot load here."""
+    try:
+        return runtime.sessions.get(version)
+    except Exception as error:  # noqa: BLE001 - a broken or old export: say so, never a 500
+        raise AppError("model_unavailable", _("This model version cannot run on the server now."), 503) from error
+
+
 def server_answer(version: ModelVersion, image: StoredImage) -> dict:
     """The version's answer on the stored photo (ONNX Runtime, the analyze service's model), computed once
     per (version, photo): {"sha256", "label", "probabilities": {"cat", "dog"}, "unusual_score"}."""
     key = f"edge:answer:{version.pk}:{version.sha256}:{image.sha256}"
     found = cache.get(key)
     if found is None:
-        model = runtime.sessions.get(version)
+        model = served_model(version)
         with image.file.open("rb") as handle:
             picture = read_image(handle.read(), max_bytes=2**40, max_pixels=settings.EDUAI_MAX_IMAGE_PIXELS)
         verdict = model.answer(picture.rgb).verdict
@@ -160,7 +168,7 @@ def server_answers(user, *, version_id: int, hashes: list[str]) -> dict:
             continue
         try:
             answers.append(server_answer(version, image))
-        except (OSError, AppError):  # its file went missing from the media folder
+        except (OSError, ImageRejected):  # its file went missing from the media folder
             unknown.append(sha256)
     return {"answers": answers, "unknown": unknown}
 
@@ -235,7 +243,7 @@ def test_set(*, classroom, user, limit: int) -> dict:
             continue
         try:
             answer = server_answer(version, image)
-        except (OSError, AppError):  # its file went missing from the media folder
+        except (OSError, ImageRejected):  # its file went missing from the media folder
             continue
         rows.append({"image_id": image.pk, "sha256": image.sha256,
                      "url": reverse("labeling:image-file", kwargs={"class_id": classroom.pk, "pk": image.pk}),

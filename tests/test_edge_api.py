@@ -353,6 +353,7 @@ def test_the_edge_page_of_a_class_is_for_its_members(active_model, classroom, ou
 def test_the_service_worker_is_served_from_edge_with_its_scope(settings, tmp_path, client):
     settings.STATICFILES_DIRS = [tmp_path]
     settings.STATIC_ROOT = tmp_path / "collected"
+    settings.STATIC_ROOT.mkdir()
     assert client.get("/edge/sw.js").status_code == 404
     (tmp_path / "js").mkdir()
     (tmp_path / "js" / "edge_sw.js").write_text("self.addEventListener('fetch', () => {});\n")
@@ -368,3 +369,17 @@ def test_the_answer_tables_are_cached_for_a_day(client):
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
     assert "max-age=86400" in response["Cache-Control"] and "public" in response["Cache-Control"]
 
+
+
+def test_a_version_whose_files_are_gone_is_a_clear_503(active_model, classroom, student):
+    broken = ModelVersion.objects.create(name="gone-cnn", version=1, kind=ModelVersion.Kind.CLASSIFIER,
+                                         artifact_dir="gone-cnn/1", sha256="2" * 64,
+                                         signature=copy.deepcopy(active_model.signature), classroom=classroom)
+    classroom.active_version = broken
+    classroom.save(update_fields=["active_version"])
+    response = client_for(student).get(MODEL_URL, {"class": classroom.pk})
+    assert response.status_code == 503 and response.json()["code"] == "model_unavailable"
+    mine = analyze_image(content=jpeg(64, 48), original_name="mine.jpg", user=student, classroom=None)
+    response = client_for(student).post(ANSWERS_URL, {"version": broken.pk, "sha256": [mine.image.sha256]},
+                                        format="json")
+    assert response.status_code == 503 and response.json()["code"] == "model_unavailable"
