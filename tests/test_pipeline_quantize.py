@@ -177,6 +177,14 @@ def test_onnx_int8_calibrates_on_any_number_of_images(onnx_files, task, tmp_path
     assert OnnxModel(out).predict(test_images[:4])["probabilities"].shape == (4, 2)
 
 
+def test_trained_and_pretrained_versions_share_one_onnx_quantizer():
+    """The pipeline's onnx_int8 is the model core's (ml_models/core/int8.py), which quantizes every served graph."""
+    from ml_models.core import int8
+    from training.pipeline import quantize
+
+    assert quantize.onnx_int8 is int8.onnx_int8
+
+
 def test_onnx_model_refuses_float_images(onnx_files, task):
     from ml_models.core.inference import OnnxModel
 
