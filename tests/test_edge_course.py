@@ -166,3 +166,22 @@ def test_the_exercise_is_checked_by_the_app_and_validated_like_every_exercise():
     with translation.override("en"):
         _exercise, problems = exercises.parse(Directive("exercise", "device-measurement", 3, {"count": "2"}, ""), 1)
         assert len(problems) == 2 and "count" in str(problems[0]) and "say what to do" in str(problems[1])
+
+
+@pytest.mark.browser
+def test_the_chapter_draws_its_lab_in_an_isolated_page_in_both_languages(live_server, transactional_db, active_model,
+                                                                        course, classroom, student, artifacts_dir,
+                                                                        browser_page):
+    from tests.conftest import session_for
+
+    page = browser_page
+    page.context.add_cookies([{"name": "sessionid", "value": session_for(student), "url": live_server.url}])
+    for language, to_do in (("es", "Por hacer"), ("en", "To do")):
+        page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+        page.goto(f"{live_server.url}/lessons/edge/")
+        page.wait_for_selector("[data-widget=edge-lab] .widget-body[data-ready=true]", timeout=30_000)
+        assert page.get_attribute("[data-widget=edge-lab] .widget-body", "data-state") != "error"
+        assert page.evaluate("crossOriginIsolated") is True  # so the lab can run wasm on several threads
+        assert page.locator("[data-exercise=e1] .exercise-state").inner_text().strip() == to_do
+        assert page.locator("fieldset.lesson-question").count() == len(RIGHT)
+        page.screenshot(path=str(artifacts_dir / f"lesson-edge-{language}.png"), full_page=True)
