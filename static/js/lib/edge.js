@@ -43,6 +43,25 @@ export function runtime() {
   return { backend: "wasm", threads, isolated, secure, reason };
 }
 
+// A cross-origin isolated page can only start a worker whose script itself says `Cross-Origin-Embedder-Policy:
+// require-corp`; static files do not (Whitenoise, Django's static handler), and onnxruntime-web's threads then wait
+// forever for their workers. A blob: worker inherits the page's policy, so the worker script is handed over as one.
+let workerScript = null;
+function isolatedWorkerScript(ort) {
+  if (!globalThis.crossOriginIsolated || ort.env.wasm.wasmPaths) return Promise.resolve();
+  if (!workerScript) {
+    const script = [...document.scripts].find((each) => /\/ort\.wasm(\.min)?\.js(\?|$)/.test(each.src));
+    const folder = new URL(".", script ? script.src : location.href).href;
+    workerScript = fetch(`${folder}ort-wasm-simd-threaded.mjs`).then(async (response) => {
+      if (!response.ok) throw new EdgeError("no_runtime", { status: response.status });
+      const mjs = URL.createObjectURL(new Blob([await response.text()], { type: "text/javascript" }));
+      ort.env.wasm.wasmPaths = { mjs, wasm: `${folder}ort-wasm-simd-threaded.wasm` };
+    });
+    workerScript.catch(() => { workerScript = null; });
+  }
+  return workerScript;
+}
+
 async function sha256Of(bytes) {
   if (!globalThis.crypto?.subtle) return null; // only in secure contexts: the file is then taken on trust
   return hex(await crypto.subtle.digest("SHA-256", bytes));
@@ -148,6 +167,7 @@ export async function createEdge({ modelInfoUrl, onProgress = () => {} }) {
         const { bytes, fromCache } = await fetchModel(precision, file);
         onProgress({ precision, stage: "session", loaded: bytes.length, total: bytes.length });
         ort.env.wasm.numThreads = runtime().threads;
+        await isolatedWorkerScript(ort);
         let session;
         try {
           session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
