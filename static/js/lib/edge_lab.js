@@ -70,7 +70,7 @@ export function measurementBody({ device, info, source, summary, loads, coldStar
     return {
       p50_ms: Number(numbers.p50.toFixed(3)),
       p90_ms: Number(Math.max(numbers.p90, numbers.p50).toFixed(3)),
-      bytes: loads[precision]?.fromCache ? 0 : Math.round(loads[precision]?.bytes || 0),
+      bytes: Math.round(loads[precision]?.downloaded ?? 0), // fetched from the network this time (0 from the cache)
       agreement: numbers.agreement,
       max_probability_diff: numbers.maxDiff === null ? null : Math.min(1, numbers.maxDiff),
     };

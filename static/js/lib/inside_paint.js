@@ -129,24 +129,31 @@ export function livePainting({ paint, analysis, modelInfoUrl, strings, fill, inv
   let count = 0;
 
   async function start() {
-    const [{ createEdge }, { answer }, { filled, occlude }] = await Promise.all([import("./edge.js"), import("./answer.js"), import("./occlusion_fills.js")]);
+    const [{ createEdge }, { decide }, { filled, occlude }, { loadOrt }] = await Promise.all([
+      import("./edge.js"), import("./answer.js"), import("./occlusion_fills.js"), import("./ort_script.js")]);
+    await loadOrt();
     const edge = await createEdge({ modelInfoUrl });
     if (edge.info.version.id !== analysis.model) {
       throw Object.assign(new Error(format(strings.live_other_model, { browser: edge.info.version.label })), { otherModel: true });
     }
     const load = await edge.load("fp32");
-    const tables = edge.tables || await (await fetch(edge.info.answer_data_url, { credentials: "same-origin" })).json();
+    const { signature } = edge.info;
+    // only the outputs the decision reads, as the server's occlusion.verdicts
+    const names = [...new Set([signature.decision.output, signature.decision.unusual.output])];
     const photo = await (await fetch(analysis.imageUrl, { credentials: "same-origin" })).blob();
     const whole = await edge.classify(photo, { precision: "fp32" });
     const fills = new Map();
+    const replacementFor = (name) => {
+      if (!fills.has(name)) fills.set(name, filled(whole.input, name));
+      return fills.get(name);
+    };
     return {
       edge, load, whole, input: whole.input,
-      replacement(name) {
-        if (!fills.has(name)) fills.set(name, filled(whole.input, name));
-        return fills.get(name);
+      run: (mask, name) => edge.run(occlude(whole.input, mask, replacementFor(name)), "fp32", names),
+      decide(outputs) {
+        const verdict = decide(outputs, signature, edge.tables);
+        return { label: verdict.label, probabilities: { cat: verdict.cat, dog: verdict.dog }, unusual_score: verdict.unusual_score };
       },
-      occluded(mask, name) { return occlude(whole.input, mask, this.replacement(name)); },
-      decide: (outputs) => answer(outputs, edge.info.signature, tables),
     };
   }
 
@@ -188,12 +195,13 @@ export function livePainting({ paint, analysis, modelInfoUrl, strings, fill, inv
       return;
     }
     running = true;
+    result.dataset.busy = "true"; // tests wait for "false": the answer shown is the latest mask's
     try {
       do {
         pending = false;
         const mask = paint.mask(invert());
         const started = performance.now();
-        const outputs = await session.edge.run(session.occluded(mask, fill()), "fp32");
+        const outputs = await session.run(mask, fill());
         const now = session.decide(outputs);
         count += 1;
         if (toggle.checked) show(now, performance.now() - started, mask.reduce((total, value) => total + value, 0) / mask.length);
@@ -202,6 +210,7 @@ export function livePainting({ paint, analysis, modelInfoUrl, strings, fill, inv
       status.textContent = format(strings.live_failed, { message: error.message || String(error) });
     } finally {
       running = false;
+      result.dataset.busy = "false";
     }
   }
 

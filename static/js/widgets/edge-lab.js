@@ -12,9 +12,9 @@ export async function mount(element, context) {
     showMessage(element, strings.lab_error, "danger");
     return;
   }
-  const { createEdge } = await import("../lib/edge.js");
+  const [{ createEdge }, { loadOrt }] = await Promise.all([import("../lib/edge.js"), import("../lib/ort_script.js")]);
   const lab = await mountLab(element, {
-    edge: createEdge({ modelInfoUrl: data.model_info_url }),
+    edge: loadOrt().then(() => createEdge({ modelInfoUrl: data.model_info_url })),
     strings,
     testSetUrl: data.test_set_url,
     serverAnswersUrl: data.server_answers_url,
