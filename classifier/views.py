@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from classifier import selectors, services
 from classifier.images import ACCEPTED_FORMATS
 from edge.isolation import cross_origin_isolated
+from edge.page_strings import STRINGS as EDGE_STRINGS
+from edge.widget_data import urls_for as edge_urls
 from eduai import classes
 from ml_models.models import ModelVersion
 from ml_models.selectors import serving_version
@@ -26,6 +28,8 @@ def analyze_page(request):
         "serving": serving,
         "threshold_note": threshold_origin(serving) if serving else "",
         "accept": ",".join(f"image/{fmt.lower()}" for fmt in ACCEPTED_FORMATS),
+        "edge_model_info_url": edge_urls(classroom)["model_info_url"],  # the "In my browser" switch
+        "edge_strings": EDGE_STRINGS,
         "js_strings": {
             "error": _("Something went wrong. Try again."),
             "not_image": _("That file is not an image."),

@@ -1,4 +1,5 @@
-// Analyze page: send the chosen photo to the API and show the answer, details on demand.
+// Analyze page: send the chosen photo to the API and show the answer, details on demand; with the switch
+// "In my browser" on, the photo is classified here instead (lib/edge.js) and never sent.
 import { apiFetch } from "./lib/api.js";
 import { $, el, format, readJson } from "./lib/dom.js";
 import { localDateTime, localized, logits, milliseconds, percent } from "./lib/format.js";
@@ -183,9 +184,9 @@ async function reportWrong(value) {
   }
 }
 
-function render(analysis) {
+// The answer's look, whether the server or this browser ("In my browser") gave it.
+function renderAnswer(analysis) {
   shown = analysis;
-  if ($("model-wrong-status")) $("model-wrong-status").textContent = "";
   $("error").className = "alert alert-danger mt-3 d-none";
   $("result-label").textContent = analysis.label_display;
   $("result-label").dataset.label = analysis.label;
@@ -199,18 +200,134 @@ function render(analysis) {
   });
   renderTags(analysis.tags);
   renderTagsNote(analysis);
-  renderSharing(analysis);
   $("result-image").src = analysis.image_url;
   renderExplanation(analysis);
   $("detail-model").textContent = `${analysis.model_version.name} v${analysis.model_version.version}`;
   $("detail-decode").textContent = milliseconds(analysis.timings_ms.decode, strings.ms);
   $("detail-inference").textContent = milliseconds(analysis.timings_ms.inference, strings.ms);
   $("detail-total").textContent = milliseconds(analysis.timings_ms.total, strings.ms);
+}
+
+// What only an analysis stored on the server has: labelling, sharing, deleting, looking inside.
+const SERVER_ONLY = ["result-actions", "share-status", "model-wrong", "faithfulness"];
+const showServerOnly = (visible) => SERVER_ONLY.forEach((id) => $(id)?.classList.toggle("d-none", !visible));
+
+function render(analysis) {
+  if ($("model-wrong-status")) $("model-wrong-status").textContent = "";
+  renderAnswer(analysis);
+  renderSharing(analysis);
+  showServerOnly(true);
+  $("edge-answer-note").classList.add("d-none");
+  $("result").dataset.where = "server";
   $("inside-link").href = insideUrl(analysis);
   $("inside-link-more").href = insideUrl(analysis);
   $("result").classList.remove("d-none");
   resetFaithfulness();
   addRecent(analysis);
+}
+
+// --- "In my browser": the photo is classified here by the class's model (lib/edge.js) and never sent
+
+const EDGE_SWITCH_KEY = "eduai-analyze-in-browser";
+const edgeStrings = readJson("edge-strings") || {};
+let inBrowser = null; // Promise<{edge, view}> once the switch was turned on
+
+function loadScript(src) {
+  if (globalThis.ort) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const script = el("script", { attrs: { src } });
+    script.onload = resolve;
+    script.onerror = reject;
+    document.head.append(script);
+  });
+}
+
+function edgeStatus(text) {
+  $("edge-mode-status").textContent = text;
+}
+
+// The model of the class, loaded once; the page hook window.eduaiEdge is installed with it.
+function browserModel() {
+  if (!inBrowser) {
+    inBrowser = (async () => {
+      edgeStatus(edgeStrings.edge_loading);
+      await loadScript(root.dataset.ortUrl);
+      const [{ createEdge }, view] = await Promise.all([import("./lib/edge.js"), import("./lib/edge_view.js")]);
+      const edge = await createEdge({ modelInfoUrl: root.dataset.edgeModelInfoUrl });
+      await edge.load("fp32");
+      edgeStatus(`${format(edgeStrings.edge_model, { label: edge.info.version.label, precision: "FP32" })} · ${view.runtimeText(edge.runtime(), edgeStrings)}`);
+      return { edge, view };
+    })();
+    inBrowser.catch(async (error) => {
+      inBrowser = null;
+      const view = await import("./lib/edge_view.js").catch(() => null);
+      edgeStatus(view ? view.loadErrorMessage(error, edgeStrings) : edgeStrings.error);
+    });
+    const model = inBrowser;
+    window.eduaiEdge = {
+      ready: model.then(() => undefined),
+      classify: async (blob, { precision = "fp32" } = {}) => {
+        const { edge, view } = await model;
+        return view.hookResult(await edge.classify(blob, { precision }));
+      },
+      info: null,
+      runtime: null,
+    };
+    model.then(({ edge }) => {
+      window.eduaiEdge.info = edge.info;
+      window.eduaiEdge.runtime = edge.runtime();
+    }, () => undefined);
+  }
+  return inBrowser;
+}
+
+const answerName = (label) => (label === "unusual" ? edgeStrings.answer_unusual : edgeStrings[`label_${label}`]);
+
+// The browser's answer in the shape of the analyses API, so it is drawn as the server's is.
+function asAnalysis(result, { edge, view }, imageUrl) {
+  const answer = result.answer;
+  const style = edge.tables.cam;
+  return {
+    id: null, label: result.label, label_display: answerName(result.label),
+    probabilities: result.probabilities, unusual_score: result.unusual_score, unusual_threshold: answer.unusual_threshold,
+    tags: answer.tags, tags_agree: answer.tags_agree,
+    model_version: { name: edge.info.version.name, version: edge.info.version.version },
+    image_url: imageUrl,
+    explanation: {
+      explained: answer.explained, against: answer.against,
+      grid: view.rows(answer.cam), evidence: view.rows(answer.evidence),
+      heatmap_url: view.heatmapDataUrl(answer.cam, result.photo),
+      heatmap_fixed_url: view.heatmapDataUrl(view.fixedScale(answer.evidence, style), result.photo),
+      fixed_scale_logits: style.fixed_scale_logits,
+    },
+    timings_ms: {
+      decode: result.timings.decode_ms + result.timings.resize_ms, inference: result.timings.inference_ms, total: result.ms,
+    },
+  };
+}
+
+async function analyzeInBrowser(file) {
+  try {
+    const model = await browserModel();
+    const result = await model.edge.classify(file, { precision: "fp32" });
+    renderAnswer(asAnalysis(result, model, URL.createObjectURL(file)));
+    showServerOnly(false);
+    $("edge-answer-note").textContent = edgeStrings.edge_note;
+    $("edge-answer-note").classList.remove("d-none");
+    $("result").dataset.where = "browser";
+    $("result").classList.remove("d-none");
+  } catch (error) {
+    const view = await import("./lib/edge_view.js");
+    showError(view.errorMessage(error, edgeStrings));
+  }
+}
+
+const edgeSwitch = () => $("edge-switch");
+
+function setInBrowser(on) {
+  localStorage.setItem(EDGE_SWITCH_KEY, on ? "on" : "off");
+  $("edge-mode-status").classList.toggle("d-none", !on);
+  if (on) browserModel();
 }
 
 async function analyze(file) {
@@ -223,6 +340,11 @@ async function analyze(file) {
   $("preview").src = URL.createObjectURL(file);
   $("preview").classList.remove("d-none");
   $("progress").classList.remove("d-none");
+  if (edgeSwitch()?.checked) {
+    await analyzeInBrowser(file);
+    $("progress").classList.add("d-none");
+    return;
+  }
   try {
     render(await apiFetch(root.dataset.apiUrl, { method: "POST", form: { image: file } }));
   } catch (error) {
@@ -264,5 +386,10 @@ if (root) {
   const applyOpacity = () => { $("heatmap").style.opacity = opacity.value / 100; };
   opacity.addEventListener("input", applyOpacity);
   applyOpacity();
+  if (edgeSwitch()) {
+    edgeSwitch().checked = localStorage.getItem(EDGE_SWITCH_KEY) === "on";
+    edgeSwitch().addEventListener("change", () => setInBrowser(edgeSwitch().checked));
+    if (edgeSwitch().checked) setInBrowser(true);
+  }
   root.dataset.ready = "true"; // listeners attached: tests (and impatient users) may drop a file now
 }
