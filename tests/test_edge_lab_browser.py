@@ -3,8 +3,10 @@
 measurement (the row appears in the class's device table and in the database) and a device name the server
 refuses shows the server's own message; (2) on /inside/, the painted occlusion runs live in the browser while she
 paints (no request to the occlusion API), and its P(cat) matches the server's painted occlusion of the same mask
-within 1e-3 for the mean, grey and blur fills (the fills are mirrored byte for byte in lib/occlusion_fills.js).
-Screenshots go to test-artifacts/ (desktop-en-edge-lab.png, desktop-en-inside-live.png). Takes about 40 s."""
+within 1e-3 for the mean, grey and blur fills (the fills are mirrored byte for byte in lib/occlusion_fills.js);
+(3) a visitor without a class runs the lab on her own photos: FP32 against INT8 in the browser only, said so,
+nothing to save, and only the photos' sha256 leave the browser. Screenshots go to test-artifacts/
+(desktop-es-edge-lab.png, desktop-es-inside-live.png). Takes about 75 s."""
 import base64
 import io
 import json
@@ -40,7 +42,10 @@ def logged_in(page, live_server, user):
 def test_student_runs_the_lab_on_the_test_split_and_saves_her_device(
     live_server, transactional_db, active_model, student, labelled_class, artifacts_dir, browser_page
 ):
+    from django.utils import translation
+
     from edge import services
+    from edge.lab_strings import STRINGS
     from edge.models import DeviceMeasurement
 
     expected = services.test_set(classroom=labelled_class, user=student, limit=24)["images"]
@@ -62,7 +67,8 @@ def test_student_runs_the_lab_on_the_test_split_and_saves_her_device(
     assert page.get_attribute(lab, "data-agreement-fp32") == "1"
     int8 = float(page.get_attribute(lab, "data-agreement-int8"))
     assert 0 <= int8 <= 1
-    assert f"({len(expected)} of {len(expected)})" in page.inner_text(f"{lab} [data-agreement=fp32]")
+    agreement = page.locator(f"{lab} [data-agreement=fp32]")
+    assert agreement.get_attribute("data-agreeing") == agreement.get_attribute("data-known") == str(len(expected))
     assert page.locator(f"{lab} [data-p50=fp32]").inner_text().endswith("ms")
     assert page.locator(f"{lab} [data-p90=int8]").inner_text().endswith("ms")
     assert "MB" in page.inner_text(f"{lab} [data-bytes=int8]")
@@ -96,12 +102,13 @@ def test_student_runs_the_lab_on_the_test_split_and_saves_her_device(
     assert row.int8["agreement"] == pytest.approx(int8)
     table_row = f"{lab} tr[data-measurement='{row.pk}']"
     page.wait_for_selector(table_row)
-    assert page.locator(f"{table_row}[data-mine-row] [data-mine]").inner_text() == "you"
+    with translation.override(page.evaluate("document.documentElement.lang")):
+        assert page.locator(f"{table_row}[data-mine-row] [data-mine]").inner_text() == str(STRINGS["lab_you"])
     assert "Ana's laptop" in page.inner_text(table_row)
     page.click(f"{lab} button[data-sort=fp32]")  # sortable: still one row, nothing breaks
     assert page.locator(f"{lab} tr[data-measurement]").count() == 1
     assert not errors, errors
-    page.screenshot(path=str(artifacts_dir / "desktop-en-edge-lab.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / "desktop-es-edge-lab.png"), full_page=True)
 
 
 def _mask_of(page, occlusion) -> np.ndarray:
@@ -175,4 +182,39 @@ def test_painted_occlusion_runs_live_in_the_browser_and_matches_the_server(
         assert browser == pytest.approx(server, abs=TOLERANCE), (fill, found)
     assert found["mean"][0] != pytest.approx(whole, abs=TOLERANCE), "painting did not move the answer"
     assert not errors, errors
-    page.screenshot(path=str(artifacts_dir / "desktop-en-inside-live.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / "desktop-es-inside-live.png"), full_page=True)
+
+
+def test_a_visitor_without_a_class_measures_her_own_photos_in_the_browser_only(
+    live_server, transactional_db, active_model, cat_photos, dog_photos, browser_page
+):
+    from django.utils import translation
+
+    from edge.lab_strings import STRINGS
+
+    page = browser_page
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/edge/")
+    lab = "#edge-lab"
+    page.wait_for_selector(f"{lab}[data-lab=ready]", timeout=30_000)
+    assert page.is_disabled(f"{lab} input[value=test_split]") and page.is_checked(f"{lab} input[value=own_photos]")
+    assert page.locator(f"{lab} [data-no-class]").count() == 1
+    assert not page.locator(f"{lab} [data-lab-part=devices]").count()  # no class: no table of its devices
+
+    requests = []
+    page.on("request", lambda request: requests.append(request))
+    page.set_input_files(f"{lab} input[data-lab-files]", [str(cat_photos[0]), str(dog_photos[0])])
+    page.click(f"{lab} [data-action=lab-run]")
+    page.wait_for_selector(f"{lab}[data-lab=done]", timeout=60_000)
+    # the server knows neither photo for a visitor: FP32 against INT8 in the browser, said so; nothing to save
+    assert page.get_attribute(lab, "data-agreement-fp32") == "null"
+    assert page.locator(f"{lab} [data-lab-browser-only]").count() == 1
+    assert page.locator(f"{lab} [data-int8-vs-fp32]").count() == 1
+    with translation.override(page.evaluate("document.documentElement.lang")):
+        assert page.inner_text(f"{lab} [data-lab-cannot-save]") == str(STRINGS["lab_cannot_save"])
+    posts = [request for request in requests if request.method != "GET"]
+    assert [request.url.split("/api/v1/")[-1] for request in posts] == ["edge/server-answers/"]
+    sent = json.loads(posts[0].post_data)
+    assert set(sent) == {"version", "sha256"} and len(sent["sha256"]) == 2  # the hashes only, never the photos
+    assert not errors, errors

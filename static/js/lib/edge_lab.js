@@ -170,7 +170,11 @@ function summaryTable(summary, { precisions, loads, strings }) {
   const agreementText = (numbers, total) => (numbers.agreement === null ? strings.lab_no_server
     : format(strings.lab_agreement_value, { value: percent(numbers.agreement, 1), agreeing: numbers.agreeing, total }));
   const diffText = (value) => (value === null ? "—" : format(strings.lab_points, { value: number(value * 100, 3) }));
-  const cells = (render, attr) => precisions.map((precision) => el("td", { className: "text-end text-nowrap", attrs: { [`data-${attr}`]: precision }, text: render(precision) }));
+  const cells = (render, attr) => precisions.map((precision) => el("td", {
+    className: "text-end text-nowrap",
+    attrs: { [`data-${attr}`]: precision, ...(attr === "agreement" ? { "data-agreeing": String(numbers(precision).agreeing), "data-known": String(summary.known) } : {}) },
+    text: render(precision),
+  }));
   const numbers = (precision) => summary.precisions[precision];
   const loadText = (precision) => {
     const load = loads[precision];
