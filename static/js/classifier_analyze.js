@@ -264,8 +264,10 @@ function browserModel() {
       edgeStatus(view ? view.loadErrorMessage(error, edgeStrings) : edgeStrings.error);
     });
     const model = inBrowser;
+    const ready = model.then(() => undefined);
+    ready.catch(() => undefined); // the switch's status line says what went wrong
     window.eduaiEdge = {
-      ready: model.then(() => undefined),
+      ready,
       classify: async (blob, { precision = "fp32" } = {}) => {
         const { edge, view } = await model;
         return view.hookResult(await edge.classify(blob, { precision }));
