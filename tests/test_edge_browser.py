@@ -1,6 +1,7 @@
 """In Debian's Chromium, the model runs in the browser: an anonymous visitor classifies real shared photos on /edge/
 (through the page and through `window.eduaiEdge`) and gets the server's answers; INT8 runs too; threads are on
-under cross-origin isolation; a reload offline still classifies; bad files get a message in the page's language;
+under cross-origin isolation (and without it the page says why there is one); a reload offline still classifies;
+a newer version on the server is offered, not forced; bad files get a message in the page's language;
 and on the analyze page the "In my browser" switch keeps the photo on the device. No request ever carries a photo.
 Screenshots at 1280 and 390 px go to test-artifacts/ (desktop-es-edge.png, phone-es-edge.png,
 desktop-es-analyze-in-browser.png)."""
@@ -259,3 +260,25 @@ def test_in_my_browser_switch_on_the_analyze_page_keeps_the_photo_here(
     assert page.is_visible("#result-actions") and page.is_hidden("#edge-answer-note")
     assert Analysis.objects.filter(user=student).count() == 1
     assert not errors, errors
+
+
+def test_without_cross_origin_isolation_one_thread_runs_and_the_page_says_why(
+    live_server, transactional_db, active_model, cat_photos, browser_page
+):
+    page = browser_page
+
+    def without_isolation(route):
+        response = route.fetch()
+        headers = {name: value for name, value in response.headers.items() if not name.lower().startswith("cross-origin")}
+        route.fulfill(response=response, headers=headers)
+
+    page.route(f"{live_server.url}/edge/", without_isolation)
+    page.goto(f"{live_server.url}/edge/")
+    wait_ready(page)
+    assert page.evaluate("window.crossOriginIsolated") is False
+    assert page.get_attribute("#edge-runtime", "data-threads") == "1"
+    assert page.get_attribute("#edge-threads-reason", "data-reason") == "not_isolated"
+    assert page.text_content("#edge-threads-reason") == words("threads_not_isolated")
+    assert page.text_content("#edge-runtime") == words("runtime", backend="wasm", threads=words("threads_one"))
+    result = page.evaluate(CLASSIFY, [base64.b64encode(cat_photos[2].read_bytes()).decode(), "fp32"])
+    assert result["threads"] == 1 and result["label"] == server_answer(cat_photos[2].read_bytes()).label
