@@ -181,7 +181,8 @@ def test_run_page_draws_curves_results_and_comparison_in_the_page_language(
     assert page.text_content("#status") == "succeeded" and page.text_content("#stage") == "done"
     assert page.locator("#confusion tbody tr td:first-child").all_inner_texts() == ["cat", "dog"]
     assert page.locator("#artifacts tbody tr td:first-child").all_inner_texts() == [
-        "Keras (float)", "ONNX (float)", "ONNX served (float, with the ImageNet outputs for tags)"]
+        "Keras (float)", "ONNX (float)", "ONNX served (float, with the ImageNet outputs for tags)",
+        "ONNX served INT8 (for the browser, with the ImageNet outputs for tags)"]
     assert page.text_content("#cv-what").startswith("What was cross-validated: the small CNN")
     assert "accuracy" in page.text_content("#test-summary")
     page.screenshot(path=str(artifacts_dir / "training-run-en.png"), full_page=True)
