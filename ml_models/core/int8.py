@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import onnx
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -48,7 +49,9 @@ def calibration_options(count: int) -> dict:
 def onnx_int8(fp32_onnx_path: str | Path, out_path: str | Path, calibration_images: np.ndarray) -> Path:
     """Statically quantize an ONNX graph to INT8 (QDQ, per-channel weights), calibrated on uint8 images.
 
-    The uint8 image input and the float32 outputs keep their names and types.
+    The uint8 image input and the float32 outputs keep their names and types. Softmax stays in float:
+    an 8-bit probability moves in steps of 1/255, too coarse for the small masses the answer adds up
+    (on 51 held-out shared photos the pretrained INT8 graph changed 3 labels with it, 1 without).
     """
     require_images(calibration_images)
     if not len(calibration_images):
@@ -59,6 +62,7 @@ def onnx_int8(fp32_onnx_path: str | Path, out_path: str | Path, calibration_imag
         # Symbolic shape inference needs sympy and only helps with dynamic shapes other than the
         # batch, which our graphs do not have; ONNX's own shape inference still runs.
         quant_pre_process(str(fp32_onnx_path), str(prepared), skip_symbolic_shape=True)
+        softmax = [node.name for node in onnx.load(str(prepared)).graph.node if node.op_type == "Softmax"]
         quantize_static(
             str(prepared),
             str(out_path),
@@ -69,6 +73,7 @@ def onnx_int8(fp32_onnx_path: str | Path, out_path: str | Path, calibration_imag
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
             extra_options=calibration_options(len(calibration_images)),
+            nodes_to_exclude=softmax,
         )
     return Path(out_path)
 
