@@ -185,7 +185,9 @@ def test_anonymous_visitor_gets_the_servers_answer_in_her_browser_and_offline(
         wait_ready(page)
         assert page.evaluate("navigator.onLine") is False
         assert page.get_attribute("#edge-offline", "data-offline") == "offline"
-        assert page.text_content("#edge-offline") == words("offline", "en", version=info["version"]["label"])
+        label_en = page.evaluate("window.eduaiEdge.info.version.label")  # the saved model info, asked for in English
+        assert page.evaluate("window.eduaiEdge.info.version.id") == active_model.pk and label_en != info["version"]["label"]
+        assert page.text_content("#edge-offline") == words("offline", "en", version=label_en)
         offline = page.evaluate(CLASSIFY, [dog_b64, "fp32"])
         assert offline["label"] == fp32["label"] and abs(offline["probabilities"]["cat"] - fp32["probabilities"]["cat"]) < 1e-6
         choose(page, "#edge-input", "cat.jpg", cat)
