@@ -48,10 +48,22 @@ const sameFile = (a, b) => {
   return Boolean(tag(a)) && tag(a) === tag(b) && a.headers.get("Content-Length") === b.headers.get("Content-Length");
 };
 
+// Asks the server whether the saved copy is still current (a 304 carries no body), so onnxruntime-web's 14 MB wasm
+// is not downloaded again on every visit; the browser's own HTTP cache may not keep a file that large.
+function revalidate(request, cached) {
+  if (!cached) return fetch(request);
+  const headers = {};
+  if (cached.headers.get("ETag")) headers["If-None-Match"] = cached.headers.get("ETag");
+  if (cached.headers.get("Last-Modified")) headers["If-Modified-Since"] = cached.headers.get("Last-Modified");
+  if (!Object.keys(headers).length) return fetch(request);
+  return fetch(request.url, { headers, cache: "no-store", credentials: "same-origin" });
+}
+
 async function staleWhileRevalidate(event, request) {
   const cache = await caches.open(CACHE);
   const cached = await cache.match(request, MATCH);
-  const refresh = fetch(request).then(async (response) => {
+  const refresh = revalidate(request, cached).then(async (response) => {
+    if (response.status === 304) return cached;
     if (cacheable(response) && !(cached && sameFile(cached, response))) await cache.put(request, response.clone());
     return response;
   });
