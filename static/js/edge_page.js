@@ -204,9 +204,9 @@ async function openVersion(info, current) {
   state.loads = {};
   state.edge = await createEdge({
     modelInfoUrl: infoUrl(info, current),
+    // the page's own loads say "preparing" themselves (and clear it); a load the lab starts only moves the bar
     onProgress: (progress) => {
-      if (progress.stage === "session") setStatus(format(strings.preparing, { precision: progress.precision.toUpperCase() }), { spinner: true });
-      else showDownload(progress.precision, progress);
+      if (progress.stage !== "session") showDownload(progress.precision, progress);
     },
   });
   showModel(state.edge.info);
