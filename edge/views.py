@@ -9,6 +9,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
+from edge import lab_strings
+from edge import page_strings as edge_page_strings
+from edge.answer_data import view as answer_tables
 from edge.isolation import cross_origin_isolated
 from edge.widget_data import urls_for
 from eduai import classes
@@ -17,17 +20,8 @@ SW_FILE = "js/edge_sw.js"
 
 
 def page_strings() -> dict:
-    """The page's words for its JavaScript: D1's page strings and D2's lab strings."""
-    merged = {}
-    for module in ("edge.page_strings", "edge.lab_strings"):
-        try:
-            strings = __import__(module, fromlist=["STRINGS"]).STRINGS
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
-            continue
-        merged.update({key: str(value) for key, value in strings.items()})
-    return merged
+    """The page's words for its JavaScript: the page's own and the lab's."""
+    return {key: str(value) for key, value in {**edge_page_strings.STRINGS, **lab_strings.STRINGS}.items()}
 
 
 def page_class(request):
@@ -72,14 +66,8 @@ def service_worker(request):
 
 
 def answer_data(request):
-    """edge.answer_data.view: what answer.js needs from the Python side (cached for a day)."""
-    try:
-        from edge.answer_data import view
-    except ModuleNotFoundError as error:
-        if error.name != "edge.answer_data":
-            raise
-        raise Http404 from error
-    response = view(request)
+    """What answer.js needs from the Python side (edge/answer_data.py), cached for a day."""
+    response = answer_tables(request)
     if not response.has_header("Cache-Control"):
         patch_cache_control(response, public=True, max_age=86400)
     return response
