@@ -1,7 +1,7 @@
 // Analyze page: send the chosen photo to the API and show the answer, details on demand; with the switch
 // "In my browser" on, the photo is classified here instead (lib/edge.js) and never sent.
 import { apiFetch } from "./lib/api.js";
-import { $, el, format, readJson } from "./lib/dom.js";
+import { $, el, format, onDroppedFile, readJson } from "./lib/dom.js";
 import { localDateTime, localized, logits, milliseconds, percent } from "./lib/format.js";
 import { faithfulnessView } from "./lib/inside_faithfulness.js";
 
@@ -361,17 +361,7 @@ if (root) {
   const input = $("image-input");
   const dropzone = $("dropzone");
   input.addEventListener("change", () => input.files[0] && analyze(input.files[0]));
-  for (const type of ["dragenter", "dragover"]) {
-    dropzone.addEventListener(type, (event) => { event.preventDefault(); dropzone.classList.add("dragover"); });
-  }
-  for (const type of ["dragleave", "drop"]) {
-    dropzone.addEventListener(type, () => dropzone.classList.remove("dragover"));
-  }
-  dropzone.addEventListener("drop", (event) => {
-    event.preventDefault();
-    const file = event.dataTransfer.files[0];
-    if (file) analyze(file);
-  });
+  onDroppedFile(dropzone, analyze);
   document.querySelectorAll("#model-wrong [data-value]").forEach((button) => {
     button.addEventListener("click", () => reportWrong(button.dataset.value));
   });

@@ -3,7 +3,7 @@
 // threads (and why they are off), installs `window.eduaiEdge` for scripts and tests, keeps itself for offline use
 // (edge_sw.js) and says when the server has a newer model version than the one saved here.
 import { apiFetch } from "./lib/api.js";
-import { $, el, format, readJson } from "./lib/dom.js";
+import { $, el, format, onDroppedFile, readJson } from "./lib/dom.js";
 import { createEdge } from "./lib/edge.js";
 import {
   drawHeatmap, errorMessage, fixedScale, hookResult, loadErrorMessage, runtimeText, strongest, threadsReason, threadsText,
@@ -435,15 +435,7 @@ if (root) {
       input.value = ""; // the same file chosen again is classified again
     });
   }
-  for (const type of ["dragenter", "dragover"]) {
-    dropzone.addEventListener(type, (event) => { event.preventDefault(); dropzone.classList.add("dragover"); });
-  }
-  for (const type of ["dragleave", "drop"]) dropzone.addEventListener(type, () => dropzone.classList.remove("dragover"));
-  dropzone.addEventListener("drop", (event) => {
-    event.preventDefault();
-    const file = event.dataTransfer.files[0];
-    if (file) analyze(file);
-  });
+  onDroppedFile(dropzone, analyze);
   document.querySelectorAll("input[name=precision]").forEach((input) => {
     input.addEventListener("change", () => input.checked && choosePrecision(input.value));
   });

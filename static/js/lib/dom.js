@@ -23,3 +23,16 @@ export function readJson(id) {
   const element = $(id);
   return element ? JSON.parse(element.textContent) : null;
 }
+
+// A drop zone for one file: highlighted while a file is dragged over it, `onFile(file)` with the dropped file.
+export function onDroppedFile(zone, onFile) {
+  for (const type of ["dragenter", "dragover"]) {
+    zone.addEventListener(type, (event) => { event.preventDefault(); zone.classList.add("dragover"); });
+  }
+  for (const type of ["dragleave", "drop"]) zone.addEventListener(type, () => zone.classList.remove("dragover"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    const file = event.dataTransfer.files[0];
+    if (file) onFile(file);
+  });
+}

@@ -3,7 +3,7 @@
 // heatmap's faithfulness check beside it and a link to look inside the network on that photo.
 import { apiFetch } from "../lib/api.js";
 import { answerView } from "../lib/answer_view.js";
-import { el } from "../lib/dom.js";
+import { el, onDroppedFile } from "../lib/dom.js";
 import { faithfulnessView } from "../lib/inside_faithfulness.js";
 import { errorText, link, note, ready } from "../lib/widget_parts.js";
 
@@ -66,15 +66,7 @@ export async function mount(element, context) {
   }
 
   input.addEventListener("change", () => input.files[0] && analyze(input.files[0]));
-  for (const type of ["dragenter", "dragover"]) {
-    dropzone.addEventListener(type, (event) => { event.preventDefault(); dropzone.classList.add("dragover"); });
-  }
-  for (const type of ["dragleave", "drop"]) dropzone.addEventListener(type, () => dropzone.classList.remove("dragover"));
-  dropzone.addEventListener("drop", (event) => {
-    event.preventDefault();
-    const file = event.dataTransfer.files[0];
-    if (file) analyze(file);
-  });
+  onDroppedFile(dropzone, analyze);
   element.replaceChildren(dropzone, note(strings.private, "mt-2 mb-0"), status, result);
   ready(element);
 }
