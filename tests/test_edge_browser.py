@@ -284,3 +284,29 @@ def test_without_cross_origin_isolation_one_thread_runs_and_the_page_says_why(
     assert page.text_content("#edge-runtime") == words("runtime", backend="wasm", threads=words("threads_one"))
     result = page.evaluate(CLASSIFY, [base64.b64encode(cat_photos[2].read_bytes()).decode(), "fp32"])
     assert result["threads"] == 1 and result["label"] == server_answer(cat_photos[2].read_bytes()).label
+
+
+DROP = """async ([b64, name]) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const transfer = new DataTransfer();
+  transfer.items.add(new File([bytes], name, {type: 'image/jpeg'}));
+  const zone = document.getElementById('dropzone');
+  zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+  const highlighted = zone.classList.contains('dragover');
+  zone.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true, cancelable: true}));
+  return {highlighted, after: zone.classList.contains('dragover')};
+}"""
+
+
+def test_a_photo_dropped_on_the_page_gets_the_servers_answer(live_server, transactional_db, active_model, cat_photos,
+                                                             browser_page):
+    page = browser_page
+    page.goto(f"{live_server.url}/edge/")
+    wait_ready(page)
+    cat = cat_photos[0].read_bytes()
+    expected = server_answer(cat)
+    zone = page.evaluate(DROP, [base64.b64encode(cat).decode(), "cat.jpg"])
+    assert zone == {"highlighted": True, "after": False}
+    page.wait_for_selector("#edge[data-answer=shown]", timeout=30_000)
+    assert page.get_attribute("#edge-label", "data-label") == expected.label
+    assert abs(float(page.get_attribute("#edge-value-cat", "data-probability")) - expected.cat) < 1e-3
